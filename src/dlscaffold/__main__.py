@@ -1,0 +1,5 @@
+"""Allow `python -m dlscaffold`."""
+
+from dlscaffold._cli import main
+
+main()

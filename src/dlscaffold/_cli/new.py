@@ -1,0 +1,74 @@
+"""`dlscaffold new`: generate a project."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from dlscaffold import _console
+from dlscaffold._cli._boundary import error_boundary
+from dlscaffold._cli._parsing import parse_pairs
+from dlscaffold.errors import UserError
+
+
+def new(
+    dest: Annotated[Path, typer.Argument(help="Folder to create (must not exist or be empty).")],
+    template: Annotated[
+        str | None,
+        typer.Option("--template", "-t", help="Another copier template: local path or git URL."),
+    ] = None,
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Template version (git tag or commit).")
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a template question."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Use the default answer for every other question.")
+    ] = False,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow a non-default template to run its tasks.")
+    ] = False,
+    link: Annotated[
+        list[str] | None,
+        typer.Option("--link", metavar="NAME=SOURCE", help="Link a raw dataset as data/NAME."),
+    ] = None,
+    example_data: Annotated[
+        bool,
+        typer.Option(
+            "--example-data/--no-example-data",
+            help="Link the handwritten-digits example dataset (default template only).",
+        ),
+    ] = True,
+) -> None:
+    """Generate a new deep-learning project at DEST."""
+    from dlscaffold._new import create_project
+
+    with error_boundary():
+        if not defaults and not sys.stdin.isatty():
+            raise UserError(
+                "Input is not a terminal: pass --defaults (with --data KEY=VALUE) to answer "
+                "the template's questions without prompts."
+            )
+        project = create_project(
+            dest,
+            template=template,
+            vcs_ref=vcs_ref,
+            data=parse_pairs(data, option="--data"),
+            defaults=defaults,
+            trust=trust,
+            links=parse_pairs(link, option="--link"),
+            example_data=example_data,
+        )
+    version = f" (template {project.template_version})" if project.template_version else ""
+    _console.success(f"Created {dest}{version} with a first git commit.")
+    for dataset in project.datasets:
+        _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
+    package = project.answers.get("package_name")
+    if package:
+        next_steps = f"cd {dest} && pip install -e '.[dev]' && python -m {package} train"
+        _console.info(f"Next: {_console.escape(next_steps)}")

@@ -1,0 +1,76 @@
+"""The only module that prints: one stderr console with semantic styles and a quiet switch.
+
+Messages go to stderr so that stdout stays free for data (JSON, lists) that scripts read.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_state = {"quiet": False, "verbose": False}
+
+
+def configure(*, quiet: bool = False, verbose: bool = False) -> None:
+    """Set the process-wide verbosity chosen on the command line."""
+    _state.update(quiet=quiet, verbose=verbose)
+
+
+def is_verbose() -> bool:
+    """Tell whether `-v` was given (tracebacks for unexpected errors)."""
+    return _state["verbose"]
+
+
+@cache
+def err_console() -> Console:
+    """Return the stderr console (rich is imported on first use only)."""
+    from rich.console import Console
+    from rich.theme import Theme
+
+    theme = Theme({"success": "green", "warning": "yellow", "error": "bold red", "path": "cyan"})
+    return Console(stderr=True, theme=theme, highlight=False)
+
+
+@cache
+def out_console() -> Console:
+    """Return the stdout console, for data and tables a user asked for."""
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def info(message: str) -> None:
+    """Print a progress message unless quiet."""
+    if not _state["quiet"]:
+        err_console().print(message)
+
+
+def success(message: str) -> None:
+    """Print a success message unless quiet."""
+    if not _state["quiet"]:
+        err_console().print(f"[success]{message}[/]")
+
+
+def warning(message: str) -> None:
+    """Print a warning, even when quiet: warnings are never hidden."""
+    err_console().print(f"[warning]Warning:[/] {escape(message)}")
+
+
+def escape(text: str) -> str:
+    """Escape rich markup in text that comes from users or other programs."""
+    from rich.markup import escape as rich_escape
+
+    return rich_escape(text)
+
+
+def error(message: str) -> None:
+    """Print one error line."""
+    err_console().print(f"[error]Error:[/] {escape(message)}", soft_wrap=True)
+
+
+def print_data(renderable: Any) -> None:
+    """Print something the user asked to see (a table, a summary) on stdout."""
+    out_console().print(renderable)

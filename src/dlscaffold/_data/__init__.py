@@ -1,0 +1,1 @@
+"""Datasets linked into a project: relative links, protection, registry and manifests."""

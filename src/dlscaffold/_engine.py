@@ -1,0 +1,118 @@
+"""The only module that imports copier: rendering, with copier's errors mapped to ours.
+
+copier is imported inside the functions, because importing it costs about 0.25 s and
+`dlscaffold --help` must not pay for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from dlscaffold.errors import InvalidAnswerError, TemplateNotFoundError, UntrustedTemplateError
+
+if TYPE_CHECKING:
+    from copier._main import Worker
+
+
+def render_new(
+    *,
+    src: str,
+    dst: Path,
+    vcs_ref: str | None,
+    data: Mapping[str, Any],
+    user_defaults: Mapping[str, Any],
+    defaults: bool,
+    trust: bool,
+    quiet: bool,
+) -> str | None:
+    """Render template `src` into the empty folder `dst`; return the template version used.
+
+    Questions are asked interactively unless `defaults` is set.
+    """
+    from copier.errors import UnsafeTemplateError, UserMessageError
+
+    with _worker(
+        src_path=src,
+        dst_path=dst,
+        vcs_ref=vcs_ref,
+        data=dict(data),
+        user_defaults=dict(user_defaults),
+        defaults=defaults,
+        unsafe=trust,
+        quiet=quiet,
+        cleanup_on_error=False,  # dlscaffold owns the temporary destination
+    ) as worker:
+        _check_answers(data, _questions(worker, src))
+        try:
+            worker.run_copy()
+        except UnsafeTemplateError as error:
+            raise UntrustedTemplateError(
+                f"Template '{src}' runs its own code (tasks, migrations or Jinja extensions); "
+                "review it, then pass --trust to allow it."
+            ) from error
+        except (ValueError, TypeError) as error:
+            raise InvalidAnswerError(_one_line(error)) from error
+        except UserMessageError as error:
+            raise InvalidAnswerError(_one_line(error)) from error
+        version = worker.template.version
+        return str(version) if version else None
+
+
+@contextmanager
+def _worker(**kwargs: Any) -> Iterator[Worker]:
+    # `Worker` is copier's internal API; run_copy() would not let us inspect the template's
+    # questions before rendering. Pinned to copier 9 in pyproject.toml.
+    from copier._main import Worker
+
+    with Worker(**kwargs) as worker:
+        yield worker
+
+
+def _questions(worker: Worker, src: str) -> dict[str, Any]:
+    """Load the template (cloning it if needed) and return its questions."""
+    try:
+        return dict(worker.template.questions_data)
+    except Exception as error:  # copier raises ValueError, OSError or plumbum errors here
+        raise TemplateNotFoundError(f"Cannot use template '{src}': {_one_line(error)}") from error
+
+
+_CASTS: dict[str, Any] = {"int": int, "float": float}
+_BOOLS = {"true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"}
+
+
+def _check_answers(data: Mapping[str, Any], questions: Mapping[str, Any]) -> None:
+    """Reject unknown keys and values of the wrong type, naming the question.
+
+    copier accepts unknown keys silently and reports a bad int without saying which.
+    """
+    unknown = sorted(set(data) - set(questions))
+    if unknown:
+        raise InvalidAnswerError(
+            f"Unknown answer {', '.join(map(repr, unknown))}: this template asks "
+            f"{', '.join(questions) or 'no questions'}."
+        )
+    for key, value in data.items():
+        kind = (
+            str((questions[key] or {}).get("type", "")) if isinstance(questions[key], dict) else ""
+        )
+        if not isinstance(value, str):
+            continue
+        try:
+            if kind in _CASTS:
+                _CASTS[kind](value)
+            elif kind == "bool" and value.strip().lower() not in _BOOLS:
+                raise ValueError(value)
+        except ValueError:
+            raise InvalidAnswerError(f"Answer {key}={value!r} is not a valid {kind}.") from None
+
+
+def _one_line(error: BaseException) -> str:
+    """Reduce copier's (sometimes multi-line) messages to their most telling line."""
+    lines = [line.strip(" |") for line in str(error).splitlines() if line.strip(" |")]
+    for line in reversed(lines):
+        if line.lower().startswith(("fatal:", "error:")):
+            return line
+    return lines[0] if lines else type(error).__name__

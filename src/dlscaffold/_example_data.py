@@ -1,0 +1,58 @@
+"""The example dataset a new project trains on without any network: handwritten digits.
+
+The 1,797 8x8 digits that scikit-learn ships (vendored as `example_data/digits.csv.gz`) are
+written once per user as a PNG image folder `<digit>/<index>.png`, outside any project,
+and each new project links them into `data/` like any other raw dataset.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import os
+import shutil
+from pathlib import Path
+
+from dlscaffold._fs import make_staging_dir
+
+EXAMPLE_DATASETS_HOME = "~/.local/share/dlscaffold/datasets"
+DIGITS_CSV = Path(__file__).parent / "example_data" / "digits.csv.gz"
+
+
+def example_datasets_home() -> Path:
+    """Return the per-user folder holding example datasets (`$DLSCAFFOLD_DATASETS` wins)."""
+    return Path(os.environ.get("DLSCAFFOLD_DATASETS") or EXAMPLE_DATASETS_HOME).expanduser()
+
+
+def ensure_digits() -> Path:
+    """Return the digits image folder, writing it first if this user does not have it yet.
+
+    The folder appears atomically (written beside, then renamed), so an interrupted first
+    write never leaves a partial dataset behind for later projects.
+    """
+    root = example_datasets_home() / "digits"
+    if root.is_dir():
+        return root
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = make_staging_dir(root.parent, prefix=".digits.")
+    try:
+        _write_digits(staging)
+        os.replace(staging, root)
+    except OSError:
+        if not root.is_dir():  # a concurrent `new` may have won the race: that is fine
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return root
+
+
+def _write_digits(folder: Path) -> None:
+    from PIL import Image
+
+    with gzip.open(DIGITS_CSV, "rt", encoding="ascii") as handle:
+        rows = [list(map(int, row)) for row in csv.reader(handle)]
+    for label in range(10):
+        (folder / str(label)).mkdir()
+    for index, row in enumerate(rows):
+        pixels = bytes(value * 255 // 16 for value in row[:64])
+        Image.frombytes("L", (8, 8), pixels).save(folder / str(row[64]) / f"{index:04d}.png")

@@ -1,0 +1,66 @@
+"""Thin helpers around the git command line.
+
+dlscaffold shells out to git (as copier does) instead of using a git library: git is
+already a requirement of copier's versioned templates and behaves exactly as users expect.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from dlscaffold.errors import GitError
+
+# Used only when the user has no git identity, so that the first commit never fails.
+FALLBACK_IDENTITY = {"name": "dlscaffold", "email": "dlscaffold@localhost"}
+
+
+def git(*args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None) -> str:
+    """Run `git ARGS` in `cwd` and return its stdout; raise `GitError` on failure."""
+    full_env = {**os.environ, **env} if env else None
+    proc = subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, env=full_env, check=False
+    )
+    if check and proc.returncode != 0:
+        raise GitError(command=list(args), stderr=proc.stderr or proc.stdout)
+    return proc.stdout
+
+
+def config_value(key: str, *, cwd: Path) -> str:
+    """Return git's effective value of `key` (empty when unset)."""
+    return git("config", "--get", key, cwd=cwd, check=False).strip()
+
+
+def is_repo_root(path: Path) -> bool:
+    """Tell whether `path` is the top folder of a git work tree."""
+    if not (path / ".git").exists():
+        return False
+    top = git("rev-parse", "--show-toplevel", cwd=path, check=False).strip()
+    return bool(top) and Path(top).resolve() == path.resolve()
+
+
+def is_clean(path: Path) -> bool:
+    """Tell whether the work tree at `path` has no changes and no untracked files."""
+    return git("status", "--porcelain", cwd=path).strip() == ""
+
+
+def init_and_commit(path: Path, *, message: str) -> str:
+    """Make `path` a git repository holding all its files in one commit; return the commit.
+
+    The user's own identity and default branch are used when configured. Without an
+    identity a neutral one is used, so that generation never fails on a fresh machine.
+    """
+    branch = config_value("init.defaultBranch", cwd=path) or "main"
+    git("init", "--quiet", f"--initial-branch={branch}", cwd=path)
+    env = {}
+    if not config_value("user.name", cwd=path):
+        env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = FALLBACK_IDENTITY["name"]
+    if not config_value("user.email", cwd=path):
+        env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_IDENTITY["email"]
+    git("add", "--all", cwd=path)
+    git(
+        "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message,
+        cwd=path, env=env,
+    )  # fmt: skip
+    return git("rev-parse", "HEAD", cwd=path).strip()

@@ -1,0 +1,146 @@
+"""`create_project`: render a template into a new folder, link data, commit, move into place.
+
+Everything happens in a staging folder beside the destination, which is renamed into place
+only at the end: an error or Ctrl-C never leaves a half-written project.
+"""
+
+from __future__ import annotations
+
+import keyword
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from dlscaffold._data.link import LinkedDataset, link_dataset
+from dlscaffold._engine import render_new
+from dlscaffold._example_data import ensure_digits
+from dlscaffold._fs import make_staging_dir
+from dlscaffold._git import init_and_commit
+from dlscaffold._templates import install_default_template, is_default_template
+from dlscaffold.errors import DestinationError
+
+ANSWERS_FILE = ".copier-answers.yml"
+
+
+@dataclass(frozen=True)
+class NewProject:
+    """The result of `create_project`."""
+
+    path: Path
+    template_src: str
+    template_version: str | None
+    answers: dict[str, Any]
+    commit: str
+    datasets: list[LinkedDataset] = field(default_factory=list)
+
+
+def create_project(
+    dest: str | Path,
+    *,
+    template: str | None = None,
+    vcs_ref: str | None = None,
+    data: Mapping[str, Any] | None = None,
+    defaults: bool = False,
+    trust: bool = False,
+    links: Mapping[str, str | Path] | None = None,
+    example_data: bool = True,
+    quiet: bool = True,
+) -> NewProject:
+    """Generate a project at `dest` from `template` (dlscaffold's own by default).
+
+    Args:
+        dest: The folder to create; it must not exist or be empty.
+        template: A copier template (local path or git URL); None for the default template.
+        vcs_ref: The template version (git tag or commit) to use; the newest by default.
+        data: Answers to the template's questions; others are asked or defaulted.
+        defaults: Take the default answer for every question not in `data`.
+        trust: Allow a non-default template to run its own code (tasks, migrations).
+        links: Datasets to link as `data/<name>`: name -> source folder outside the project.
+        example_data: Link the digits example dataset into a default-template project.
+        quiet: Hide copier's own progress output.
+    """
+    dest_abspath = _check_destination(Path(dest))
+    data = dict(data or {})
+    src = _template_source(template)
+    user_defaults = {"project_name": dest_abspath.name}
+    staging = make_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
+    try:
+        version = render_new(
+            src=src, dst=staging, vcs_ref=vcs_ref, data=data, user_defaults=user_defaults,
+            defaults=defaults, trust=trust or is_default_template(template), quiet=quiet,
+        )  # fmt: skip
+        answers = _read_answers(staging)
+        linked = [
+            link_dataset(staging, name, Path(source), final_project=dest_abspath)
+            for name, source in _datasets_to_link(template, answers, links, example_data).items()
+        ]
+        commit = init_and_commit(staging, message=_commit_message(src, version))
+        _move_into_place(staging, dest_abspath)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return NewProject(dest_abspath, src, version, answers, commit, linked)
+
+
+def _check_destination(dest: Path) -> Path:
+    dest_abspath = dest.expanduser().absolute()
+    if dest_abspath.exists() and not dest_abspath.is_dir():
+        raise DestinationError(f"Destination '{dest}' exists and is not a folder.")
+    if dest_abspath.is_dir() and any(dest_abspath.iterdir()):
+        raise DestinationError(
+            f"Destination '{dest}' exists and is not empty; choose a new folder."
+        )
+    if not dest_abspath.parent.is_dir():
+        raise DestinationError(f"Parent folder of '{dest}' does not exist.")
+    name = dest_abspath.name
+    if not name or keyword.iskeyword(name):
+        raise DestinationError(f"'{name}' cannot be a project folder name.")
+    return dest_abspath
+
+
+def _template_source(template: str | None) -> str:
+    """Return the source copier records; local paths become absolute (copier issue #335)."""
+    if template is None:
+        return install_default_template()
+    local = Path(template).expanduser()
+    if "://" not in template and not template.startswith("git@") and local.exists():
+        return str(local.resolve())
+    return template
+
+
+def _datasets_to_link(
+    template: str | None,
+    answers: Mapping[str, Any],
+    links: Mapping[str, str | Path] | None,
+    example_data: bool,
+) -> dict[str, str | Path]:
+    chosen = dict(links or {})
+    dataset_name = answers.get("dataset_name", "digits")
+    if is_default_template(template) and example_data and dataset_name not in chosen:
+        chosen[dataset_name] = ensure_digits()
+    return chosen
+
+
+def _read_answers(project: Path) -> dict[str, Any]:
+    path = project / ANSWERS_FILE
+    if not path.is_file():
+        return {}
+    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return loaded if isinstance(loaded, dict) else {}
+
+
+def _commit_message(src: str, version: str | None) -> str:
+    origin = "dlscaffold's default template" if is_default_template(src) else src
+    return f"Generate project from {origin} {version or ''}".rstrip()
+
+
+def _move_into_place(staging: Path, dest: Path) -> None:
+    """Rename the finished project onto `dest` (rename(2) replaces an empty folder)."""
+    try:
+        staging.rename(dest)
+    except OSError as error:
+        raise DestinationError(f"Cannot create '{dest}': {error.strerror}.") from error

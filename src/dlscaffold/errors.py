@@ -1,0 +1,52 @@
+"""Public exception hierarchy of dlscaffold.
+
+Every error a user can cause derives from `UserError` and carries the process exit code the
+CLI uses for it. Constructors never print; the single error boundary in `dlscaffold._cli`
+turns an error into one line on stderr.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_USER_ERROR = 1
+EXIT_USAGE = 2  # Typer's own; never reused by dlscaffold
+EXIT_UPDATE_AVAILABLE = 3
+EXIT_UNTRUSTED = 4
+EXIT_INTERRUPTED = 130
+
+
+class DlscaffoldError(Exception):
+    """Root of every exception dlscaffold raises on purpose."""
+
+    exit_code: int = EXIT_USER_ERROR
+
+
+class UserError(DlscaffoldError):
+    """An expected failure caused by input: the message says what is wrong and what to do."""
+
+
+class DestinationError(UserError):
+    """The destination folder cannot receive a new project."""
+
+
+class TemplateNotFoundError(UserError):
+    """The template source does not exist or cannot be read."""
+
+
+class InvalidAnswerError(UserError, ValueError):
+    """An answer given with `--data` is unknown, of the wrong type or fails validation."""
+
+
+class UntrustedTemplateError(UserError):
+    """A template wants to run code (tasks, migrations, extensions) without `--trust`."""
+
+    exit_code = EXIT_UNTRUSTED
+
+
+class GitError(DlscaffoldError):
+    """A git command failed where it should not have."""
+
+    def __init__(self, *, command: list[str], stderr: str) -> None:
+        super().__init__(f"git {' '.join(command)} failed: {stderr.strip()}")
+        self.command = command
+        self.stderr = stderr
