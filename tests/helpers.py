@@ -34,3 +34,28 @@ def tree_digest(root: Path) -> dict[str, str]:
             else:
                 result[rel] = f"dir:{st.st_mode:o}"
     return result
+
+
+def build_file_tree(root: Path, spec: dict[str, str | bytes]) -> None:
+    """Write `{relpath: content}` under `root` (bytes for binary files)."""
+    for rel, content in spec.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+
+
+def make_template_repo(
+    root: Path, spec: dict[str, str | bytes], *, tag: str | None = "v1.0.0"
+) -> Path:
+    """Create a git repository holding a copier template, committed and (optionally) tagged."""
+    root.mkdir(parents=True, exist_ok=True)
+    build_file_tree(root, spec)
+    git("init", "--quiet", cwd=root)
+    git("add", "--all", cwd=root)
+    git("commit", "--quiet", "-m", "template", cwd=root)
+    if tag:
+        git("tag", tag, cwd=root)
+    return root

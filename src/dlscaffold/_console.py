@@ -31,7 +31,7 @@ def err_console() -> Console:
     from rich.theme import Theme
 
     theme = Theme({"success": "green", "warning": "yellow", "error": "bold red", "path": "cyan"})
-    return Console(stderr=True, theme=theme, highlight=False)
+    return Console(stderr=True, theme=theme, highlight=False, soft_wrap=True)
 
 
 @cache
@@ -68,7 +68,7 @@ def escape(text: str) -> str:
 
 def error(message: str) -> None:
     """Print one error line."""
-    err_console().print(f"[error]Error:[/] {escape(message)}", soft_wrap=True)
+    err_console().print(f"[error]Error:[/] {escape(message)}")
 
 
 def print_data(renderable: Any) -> None:

@@ -59,8 +59,7 @@ def init_and_commit(path: Path, *, message: str) -> str:
     if not config_value("user.email", cwd=path):
         env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_IDENTITY["email"]
     git("add", "--all", cwd=path)
-    git(
-        "-c", "commit.gpgsign=false", "commit", "--quiet", "--no-verify", "-m", message,
-        cwd=path, env=env,
-    )  # fmt: skip
+    # No hooks or signing prompts for a generated commit; empty templates still get a base.
+    commit_args = ["commit", "--quiet", "--no-verify", "--allow-empty", "-m", message]
+    git("-c", "commit.gpgsign=false", *commit_args, cwd=path, env=env)
     return git("rev-parse", "HEAD", cwd=path).strip()

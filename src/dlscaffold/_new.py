@@ -19,7 +19,7 @@ from dlscaffold._data.link import LinkedDataset, link_dataset
 from dlscaffold._engine import render_new
 from dlscaffold._example_data import ensure_digits
 from dlscaffold._fs import make_staging_dir
-from dlscaffold._git import init_and_commit
+from dlscaffold._git import init_and_commit, is_repo_root
 from dlscaffold._templates import install_default_template, is_default_template
 from dlscaffold.errors import DestinationError
 
@@ -36,6 +36,7 @@ class NewProject:
     answers: dict[str, Any]
     commit: str
     datasets: list[LinkedDataset] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 def create_project(
@@ -83,7 +84,7 @@ def create_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(dest_abspath, src, version, answers, commit, linked)
+    return NewProject(dest_abspath, src, version, answers, commit, linked, _warnings(src, version))
 
 
 def _check_destination(dest: Path) -> Path:
@@ -110,6 +111,15 @@ def _template_source(template: str | None) -> str:
     if "://" not in template and not template.startswith("git@") and local.exists():
         return str(local.resolve())
     return template
+
+
+def _warnings(src: str, version: str | None) -> list[str]:
+    if version is None and Path(src).is_dir() and not is_repo_root(Path(src)):
+        return [
+            f"Template '{src}' is not a git repository, so the project records no template "
+            "version and `dlscaffold update` cannot update it; use a tagged git repository."
+        ]
+    return []
 
 
 def _datasets_to_link(

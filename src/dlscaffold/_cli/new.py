@@ -64,6 +64,8 @@ def new(
             links=parse_pairs(link, option="--link"),
             example_data=example_data,
         )
+    for message in project.warnings:
+        _console.warning(message)
     version = f" (template {project.template_version})" if project.template_version else ""
     _console.success(f"Created {dest}{version} with a first git commit.")
     for dataset in project.datasets:

@@ -1,0 +1,72 @@
+"""`dlscaffold --version` and `dlscaffold new --defaults` against copier on the same template.
+
+Targets (issue 2): `--version` at most 0.3x of `copier --version`; `new` (git init and first
+commit included) no slower than a plain `copier copy` of the same template.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from _common import time_command, write_results
+
+BIN = Path(sys.executable).parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-cli-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = {**os.environ, "HOME": str(tmp / "home")}
+        (tmp / "home").mkdir()
+        run = tmp / "runs"
+        run.mkdir()
+        # Warm-up: installs the template bundle and the example dataset under this HOME.
+        time_command([str(BIN / "dlscaffold"), "new", "warm", "--defaults"], repeat=1, cwd=run,
+                     env=env)  # fmt: skip
+        bundle = str(tmp / "home/.local/share/dlscaffold/templates/default.bundle")
+
+        def fresh(_: int) -> None:
+            for child in run.iterdir():
+                shutil.rmtree(child, ignore_errors=True)
+
+        dl_version = time_command(
+            [str(BIN / "dlscaffold"), "--version"], repeat=args.repeat, env=env
+        )
+        cp_version = time_command([str(BIN / "copier"), "--version"], repeat=args.repeat, env=env)
+        new = time_command([str(BIN / "dlscaffold"), "new", "p", "--defaults"],
+                           repeat=args.repeat, cwd=run, env=env, setup=fresh)  # fmt: skip
+        new_no_data = time_command(
+            [str(BIN / "dlscaffold"), "new", "p", "--defaults", "--no-example-data"],
+            repeat=args.repeat, cwd=run, env=env, setup=fresh,
+        )  # fmt: skip
+        copy = time_command(
+            [str(BIN / "copier"), "copy", "--quiet", "--defaults", "--trust",
+             "-d", "project_name=p", bundle, "p"],
+            repeat=args.repeat, cwd=run, env=env, setup=fresh,
+        )  # fmt: skip
+    rows = [
+        {"metric": "dlscaffold --version", "value": dl_version, "unit": "s"},
+        {"metric": "copier --version", "value": cp_version, "unit": "s"},
+        {"metric": "ratio --version", "value": dl_version / cp_version, "target": "<= 0.3",
+         "ok": dl_version / cp_version <= 0.3},
+        {"metric": "dlscaffold new --defaults (git init + commit + example data link)",
+         "value": new, "unit": "s"},
+        {"metric": "dlscaffold new --defaults --no-example-data", "value": new_no_data,
+         "unit": "s"},
+        {"metric": "copier copy (same template bundle, no git)", "value": copy, "unit": "s"},
+        {"metric": "ratio new / copier copy", "value": new / copy, "target": "<= 1.0",
+         "ok": new / copy <= 1.0},
+    ]  # fmt: skip
+    write_results("cli", rows, repeat=args.repeat)
+
+
+if __name__ == "__main__":
+    main()
