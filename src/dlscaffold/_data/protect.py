@@ -35,7 +35,9 @@ def is_read_only(root: Path) -> bool:
 
 
 def _chmod(path: Path, *, read_only: bool) -> None:
-    if path.is_symlink():
+    st = os.lstat(path)
+    if stat.S_ISLNK(st.st_mode):
         return
-    mode = path.stat().st_mode
-    path.chmod(mode & ~WRITE_BITS if read_only else mode | stat.S_IWUSR)
+    mode = st.st_mode & ~WRITE_BITS if read_only else st.st_mode | stat.S_IWUSR
+    if mode != st.st_mode:  # already protected data (every project after the first) costs a stat
+        path.chmod(stat.S_IMODE(mode))
