@@ -27,9 +27,15 @@ def git(*args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = 
     return proc.stdout
 
 
-def config_value(key: str, *, cwd: Path) -> str:
-    """Return git's effective value of `key` (empty when unset)."""
-    return git("config", "--get", key, cwd=cwd, check=False).strip()
+def config_values(*keys: str, cwd: Path) -> dict[str, str]:
+    """Return git's effective values of `keys` in one call (unset keys are left out)."""
+    pattern = "^(" + "|".join(key.lower().replace(".", r"\.") for key in keys) + ")$"
+    out = git("config", "--get-regexp", pattern, cwd=cwd, check=False)
+    values: dict[str, str] = {}
+    for line in out.splitlines():
+        key, _, value = line.partition(" ")
+        values[key] = value  # the last one wins, as for `git config --get`
+    return values
 
 
 def is_repo_root(path: Path) -> bool:
@@ -51,12 +57,17 @@ def init_and_commit(path: Path, *, message: str) -> str:
     The user's own identity and default branch are used when configured. Without an
     identity a neutral one is used, so that generation never fails on a fresh machine.
     """
-    branch = config_value("init.defaultBranch", cwd=path) or "main"
-    git("init", "--quiet", f"--initial-branch={branch}", cwd=path)
+    config = config_values("init.defaultBranch", "user.name", "user.email", cwd=path)
+    git(
+        "init",
+        "--quiet",
+        f"--initial-branch={config.get('init.defaultbranch') or 'main'}",
+        cwd=path,
+    )
     env = {}
-    if not config_value("user.name", cwd=path):
+    if not config.get("user.name") and not os.environ.get("GIT_AUTHOR_NAME"):
         env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = FALLBACK_IDENTITY["name"]
-    if not config_value("user.email", cwd=path):
+    if not config.get("user.email") and not os.environ.get("GIT_AUTHOR_EMAIL"):
         env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_IDENTITY["email"]
     git("add", "--all", cwd=path)
     # No hooks or signing prompts for a generated commit; empty templates still get a base.
