@@ -1,8 +1,9 @@
 """A virtualenv with a generated project installed, for end-to-end tests.
 
-The venv sees the test environment's packages (`--system-site-packages`), so torch and the
-project's other dependencies, which dlscaffold's `test` extras install, are reused instead of
-downloaded; pip still resolves the project's declared dependencies against them.
+The venv sees the test environment's packages through a `.pth` file (`--system-site-packages`
+would show the base interpreter's, not this virtualenv's), so torch and the project's other
+dependencies, which dlscaffold's `test` extras install, are reused instead of downloaded;
+pip still resolves the project's declared dependencies against them.
 """
 
 from __future__ import annotations
@@ -16,8 +17,15 @@ from pathlib import Path
 
 def make_venv(path: Path) -> Path:
     """Create a venv at `path` that inherits this interpreter's packages; return its python."""
-    venv.EnvBuilder(system_site_packages=True, with_pip=False).create(path)
-    return path / "bin" / "python"
+    venv.EnvBuilder(with_pip=False).create(path)
+    python = path / "bin" / "python"
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    outer = [p for p in sys.path if p.endswith("site-packages")]
+    (Path(purelib) / "_outer_env.pth").write_text("\n".join(outer) + "\n")
+    return python
 
 
 def pip_install_editable(python: Path, project: Path) -> None:
