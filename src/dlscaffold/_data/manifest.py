@@ -13,6 +13,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -52,7 +53,8 @@ def scan_files(root: Path | str) -> list[FileEntry]:
     """Return every regular, non-hidden file under `root` with its size and mtime, sorted.
 
     One `lstat` per file is the whole cost (`os.scandir` gives file types for free), which
-    is what makes the fast mode fast.
+    is what makes the fast mode fast. (Walking by folder descriptors, so that each `lstat`
+    resolves one name instead of a path, gained at most 10% on Linux: not worth its code.)
     """
     entries: list[FileEntry] = []
     stack = [("", os.fspath(root))]
@@ -68,7 +70,7 @@ def scan_files(root: Path | str) -> list[FileEntry]:
                 elif entry.is_file(follow_symlinks=False):
                     st = entry.stat(follow_symlinks=False)
                     entries.append(FileEntry(rel_dir + name, st.st_size, st.st_mtime_ns))
-    entries.sort()
+    entries.sort(key=itemgetter(0))
     return entries
 
 
