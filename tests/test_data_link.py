@@ -212,3 +212,13 @@ def test_new_links_datasets_while_generating(tmp_path: Path) -> None:
     assert contents(tmp_path / "raw" / "images") == source_before
     assert cli("data", "verify", "images", cwd=project)[0] == 0
     make_writable(tmp_path / "raw")
+
+
+def test_a_source_reached_through_a_link_keeps_the_path_as_written(ws: Workspace) -> None:
+    (ws.root / "shelf").symlink_to("raw")  # e.g. ~/datasets -> /mnt/disk/datasets
+
+    code, _, err = cli("data", "link", "ds", "../shelf/ds", cwd=ws.project)
+
+    assert code == 0, err
+    assert os.readlink(ws.project / "data" / "ds") == "../../shelf/ds"
+    assert (ws.project / "data" / "ds").resolve() == ws.source()

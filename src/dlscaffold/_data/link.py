@@ -80,13 +80,7 @@ def link_dataset(
             f"Dataset '{name}' is already in {DATA_DIR}/datasets.yaml; "
             f"run 'dlscaffold data unlink {name}' first or choose another name."
         )
-    try:
-        target = os.path.relpath(source_abspath, anchor / DATA_DIR)
-    except ValueError as error:  # another drive on Windows: no relative path exists
-        raise UserError(
-            f"Dataset source '{source}' is on another drive than the project."
-        ) from error
-
+    target = _relative_target(Path(source), source_abspath, anchor / DATA_DIR)
     entries = scan_files(source_abspath)
     manifest = summarize(entries)
     hashes = None
@@ -134,6 +128,26 @@ def _check_source(source: Path, *, project: Path, anchor: Path) -> Path:
                 "only data."
             )
     return source
+
+
+def _relative_target(given: Path, source_realpath: Path, data_dir: Path) -> str:
+    """Return the link target: `given` relative to `data_dir`.
+
+    The path as the user wrote it is kept where it leads to the same folder, so that
+    `~/datasets/x` with `~/datasets` a link stays `../../datasets/x` (the layout a clone
+    on another machine reproduces) rather than the disk path behind the link.
+    """
+    try:
+        logical = os.path.abspath(given.expanduser())  # noqa: PTH100 (resolve() loses the links)
+        for candidate in (logical, source_realpath):
+            target = os.path.relpath(candidate, data_dir)
+            if os.path.realpath(data_dir / target) == str(source_realpath):
+                return target
+    except ValueError as error:  # another drive on Windows: no relative path exists
+        raise UserError(
+            f"Dataset source '{given}' is on another drive than the project."
+        ) from error
+    raise UserError(f"Dataset source '{given}' cannot be reached by a relative link.")
 
 
 def _check_free(project: Path, name: str) -> Path:
