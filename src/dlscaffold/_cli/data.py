@@ -28,10 +28,15 @@ ProjectOption = Annotated[
 
 @app.command("link")
 def link(
-    name: Annotated[str, typer.Argument(help="Plain name: the link becomes data/NAME.")],
-    source: Annotated[Path, typer.Argument(help="The dataset folder, outside the project.")],
+    name: Annotated[
+        str, typer.Argument(metavar="NAME", help="Plain name: the link becomes data/NAME.")
+    ],
+    source: Annotated[
+        Path, typer.Argument(metavar="SOURCE", help="The dataset folder, outside the project.")
+    ],
     path: Annotated[
-        Path | None, typer.Argument(help="A folder in the project (default: current folder).")
+        Path | None,
+        typer.Argument(metavar="PATH", help="A folder in the project (default: current folder)."),
     ] = None,
     protect: Annotated[
         bool, typer.Option("--protect/--no-protect", help="Make SOURCE read-only.")
@@ -77,7 +82,9 @@ def list_(
 
 @app.command("verify")
 def verify(
-    name: Annotated[str | None, typer.Argument(help="One dataset (default: all).")] = None,
+    name: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="One dataset (default: all).")
+    ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Compare content hashes, not sizes and mtimes.")
     ] = False,
@@ -104,7 +111,7 @@ def verify(
 
 @app.command("unlink")
 def unlink(
-    name: Annotated[str, typer.Argument(help="The dataset to unlink.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset to unlink.")],
     unprotect: Annotated[
         bool, typer.Option("--unprotect", help="Give the owner write access to the source.")
     ] = False,
