@@ -78,19 +78,23 @@ def full(root: Path) -> dict[str, str]:
     return dict(zip((e.relpath for e in entries), hash_files(root, entries), strict=True))
 
 
-def median_time(function: Callable[[Path], object], root: Path, repeat: int) -> float:
-    times = []
+def median_times(
+    functions: dict[str, Callable[[Path], object]], root: Path, repeat: int
+) -> dict[str, float]:
+    """Time each function `repeat` times, taking turns, so that all see the same load."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
     for _ in range(repeat):
-        start = time.perf_counter()
-        function(root)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function(root)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100_000, help="files in the dataset")
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs of each (median)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs of each (median)")
     parser.add_argument("--min-bytes", type=int, default=512)
     parser.add_argument("--max-bytes", type=int, default=8192)
     args = parser.parse_args()
@@ -104,10 +108,9 @@ def main() -> None:
         if full(root) != baseline(root):
             raise SystemExit("full mode and sha256sum disagree")
         fast(root)
-        base_s = median_time(baseline, root, args.repeat)
-        full_s = median_time(full, root, args.repeat)
-        fast_s = median_time(fast, root, args.repeat)
-        floor_s = median_time(stat_floor, root, args.repeat)
+        runs = {"baseline": baseline, "full": full, "fast": fast, "floor": stat_floor}
+        medians = median_times(runs, root, args.repeat)
+        base_s, full_s, fast_s, floor_s = (medians[name] for name in runs)
         shutil.rmtree(root)
 
     rows = [
@@ -137,7 +140,7 @@ def main() -> None:
             "files_per_folder": FILES_PER_FOLDER,
             "write_s": round(made_s, 2),
         },
-        "method": f"median of {args.repeat} warm runs each; baseline: {BASELINE}",
+        "method": f"median of {args.repeat} warm runs each, in turns; baseline: {BASELINE}",
         "load_average": os.getloadavg(),
         "rows": rows,
     }

@@ -126,3 +126,14 @@ def test_plain_names_are_accepted(name: str) -> None:
 def test_other_names_are_refused(name: str) -> None:
     with pytest.raises(UserError, match="is not a plain name"):
         check_name(name)
+
+
+def test_a_file_that_grew_since_the_scan_is_hashed_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "CHUNK_BYTES", 4)
+    root = write(tmp_path / "ds", {"a": b"0123456"})
+    entries = scan_files(root)
+    (root / "a").write_bytes(b"0123456789abcdef")
+
+    assert hash_files(root, entries) == [hashlib.sha256(b"0123456789abcdef").hexdigest()]
