@@ -12,7 +12,7 @@ from dlscaffold._data.hashing import StartProgress, hash_files
 from dlscaffold._data.manifest import Manifest, scan_files, summarize
 from dlscaffold._data.names import check_name
 from dlscaffold._data.project import DATA_DIR, link_path
-from dlscaffold._data.protect import restore_modes, set_read_only
+from dlscaffold._data.protect import ModeChanges, restore_modes, set_read_only
 from dlscaffold._data.records import delete_records, save_records
 from dlscaffold._data.registry import load_registry, now_iso, save_registry
 from dlscaffold.errors import UserError
@@ -171,17 +171,21 @@ def _create(
     """Create the link, protect the source and save; undo all of it if any step fails."""
     data_dir = link.parent
     made_data_dir = not data_dir.exists()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(target, target_is_directory=True)
-    changes = []
+    changes: ModeChanges = []
     try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target, target_is_directory=True)
         if protect:
             changes = set_read_only(source)
         save()
-    except BaseException:
+    except BaseException as error:
         restore_modes(changes)
-        link.unlink()
+        link.unlink(missing_ok=True)
         delete_records(project, link.name)
         if made_data_dir:
             shutil.rmtree(data_dir, ignore_errors=True)
+        if isinstance(error, PermissionError):
+            raise UserError(
+                f"Cannot link {DATA_DIR}/{link.name}: {error.strerror} ({error.filename})."
+            ) from error
         raise

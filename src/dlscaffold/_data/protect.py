@@ -11,6 +11,8 @@ import os
 import stat
 from pathlib import Path
 
+from dlscaffold.errors import UserError
+
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
 ModeChanges = list[tuple[str, int]]
@@ -58,6 +60,16 @@ def _chmod(path: str, *, read_only: bool, changes: ModeChanges) -> None:
     if stat.S_ISLNK(mode):
         return
     new_mode = mode & ~WRITE_BITS if read_only else mode | stat.S_IWUSR
-    if new_mode != mode:
-        os.chmod(path, stat.S_IMODE(new_mode))  # noqa: PTH101 (as above)
-        changes.append((path, stat.S_IMODE(mode)))
+    if new_mode == mode:
+        return
+    try:
+        os.chmod(path, stat.S_IMODE(new_mode))  # noqa: PTH101 (str paths: one call per file)
+    except PermissionError as error:
+        if read_only and not os.access(path, os.W_OK):
+            return  # someone else's file we cannot write either: protected from us already
+        action = "protect" if read_only else "give write access back to"
+        raise UserError(
+            f"Cannot {action} '{path}': only its owner can change its permissions"
+            + (" (link with --no-protect)." if read_only else ".")
+        ) from error
+    changes.append((path, stat.S_IMODE(mode)))
