@@ -87,7 +87,10 @@ def test_unlink_removes_link_entry_and_records_but_keeps_the_protected_source(
     code, _, err = cli("data", "unlink", "ds", cwd=ws.project)
 
     assert code == 0, err
-    assert " ".join(err.split()) == f"Unlinked data/ds; the source {ws.source()} is kept."
+    assert " ".join(err.split()) == (
+        f"Unlinked data/ds; the source {ws.source()} is kept. "
+        "It stays read-only; 'unlink --unprotect' would give write access back."
+    )
     assert not os.path.lexists(ws.project / "data" / "ds")
     assert not (ws.project / "data" / ".manifests" / "ds.json").exists()
     registry = yaml.safe_load((ws.project / "data" / "datasets.yaml").read_text())

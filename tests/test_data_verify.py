@@ -195,3 +195,15 @@ def test_an_invalid_registry_is_one_clear_error(ws: Workspace) -> None:
 
     assert code == 1
     assert err.startswith("Error: data/datasets.yaml is not valid YAML (line 2); fix it or")
+
+
+def test_long_paths_are_one_line_each_for_scripts(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source(), protect=False)
+    deep = ws.source() / ("d" * 90) / ("e" * 90)
+    deep.mkdir(parents=True)
+    (deep / ("f" * 90 + ".bin")).write_bytes(b"x")
+
+    code, out, _ = cli("data", "verify", cwd=ws.project)
+
+    assert code == EXIT_DATA_CHANGED
+    assert out == f"+ ds/{'d' * 90}/{'e' * 90}/{'f' * 90}.bin\n"

@@ -92,11 +92,16 @@ def print_table(
     out_console().print(table)
 
 
+def print_text(text: str) -> None:
+    """Print `text` as it is on stdout (no markup, no wrapping): lines that scripts read."""
+    out_console().print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def print_json(data: Any) -> None:
-    """Print `data` as indented JSON on stdout, for scripts (no styling, no wrapping)."""
+    """Print `data` as indented JSON on stdout, for scripts."""
     import json
 
-    out_console().print(json.dumps(data, indent=2), markup=False, highlight=False, soft_wrap=True)
+    print_text(json.dumps(data, indent=2))
 
 
 @contextmanager

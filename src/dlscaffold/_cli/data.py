@@ -127,6 +127,8 @@ def unlink(
     _console.success(_console.escape(f"Unlinked data/{result.name}{kept}."))
     if result.unprotected:
         _console.info("Its owner has write access to it again.")
+    elif result.still_protected:
+        _console.info("It stays read-only; 'unlink --unprotect' would give write access back.")
 
 
 def _render_check(check: DatasetCheck, mode: str) -> None:
@@ -137,7 +139,7 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
         return
     for sign, paths in (("+", check.added), ("-", check.removed), ("~", check.changed)):
         for relpath in paths:
-            _console.print_data(_console.escape(f"{sign} {name}/{relpath}"))
+            _console.print_text(f"{sign} {name}/{relpath}")
     counts = f"{len(check.added)} added, {len(check.removed)} removed, {len(check.changed)} changed"
     if check.status == "changed":
         summary = counts if check.per_file else (check.detail or "")

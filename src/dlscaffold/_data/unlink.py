@@ -23,6 +23,7 @@ class UnlinkedDataset:
         link_removed: Whether a link `data/<name>` was removed (it may have been missing).
         was_registered: Whether it had a registry entry (a hand-made link has none).
         unprotected: Whether the owner got write access back to the source.
+        still_protected: Whether the source was linked with protection and keeps it.
     """
 
     name: str
@@ -30,6 +31,7 @@ class UnlinkedDataset:
     link_removed: bool
     was_registered: bool
     unprotected: bool
+    still_protected: bool = False
 
 
 def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -> UnlinkedDataset:
@@ -74,4 +76,5 @@ def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -
     link_removed = link.is_symlink()
     link.unlink(missing_ok=True)
     delete_records(project, name)
-    return UnlinkedDataset(name, source, link_removed, entry is not None, unprotect)
+    protected = bool(entry and entry.get("protected")) and not unprotect
+    return UnlinkedDataset(name, source, link_removed, entry is not None, unprotect, protected)
