@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -222,3 +224,15 @@ def test_a_source_reached_through_a_link_keeps_the_path_as_written(ws: Workspace
     assert code == 0, err
     assert os.readlink(ws.project / "data" / "ds") == "../../shelf/ds"
     assert (ws.project / "data" / "ds").resolve() == ws.source()
+
+
+def test_data_commands_are_registered_in_the_installed_cli(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(dlscaffold._data.link.__file__).parents[2])}
+    result = subprocess.run(
+        [sys.executable, "-m", "dlscaffold", "data", "--help"],
+        capture_output=True, text=True, env=env, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 0, result.stderr
+    for command in ("link", "list", "verify", "unlink"):
+        assert f" {command} " in result.stdout

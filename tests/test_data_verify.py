@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -207,3 +207,46 @@ def test_long_paths_are_one_line_each_for_scripts(ws: Workspace) -> None:
 
     assert code == EXIT_DATA_CHANGED
     assert out == f"+ ds/{'d' * 90}/{'e' * 90}/{'f' * 90}.bin\n"
+
+
+def test_a_registry_name_that_would_leave_data_is_refused(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    registry = ws.project / "data" / "datasets.yaml"
+    registry.write_text(registry.read_text().replace("  ds:", "  ../../escape:"))
+    before = tree_digest(ws.root)
+
+    code, _, err = cli("data", "verify", cwd=ws.project)
+
+    assert code == 1
+    assert err.startswith(
+        "Error: data/datasets.yaml has a dataset name that is not a plain name: '../../escape';"
+    )
+    assert tree_digest(ws.root) == before
+
+
+def test_verify_keeps_keys_it_does_not_know_and_reports_progress(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    registry = ws.project / "data" / "datasets.yaml"
+    content = yaml.safe_load(registry.read_text())
+    content["datasets"]["ds"]["inspected_fingerprint"] = "sha256:abc"
+    content["notes"] = "kept"
+    registry.write_text(yaml.safe_dump(content, sort_keys=False))
+    started: list[tuple[str, int]] = []
+    advanced: list[int] = []
+
+    def progress(description: str, total: int) -> Callable[[int], None]:
+        started.append((description, total))
+        return advanced.append
+
+    assert verify_datasets(ws.project, full=True, progress=progress).ok
+
+    assert started == [("Hashing ds", 71)] and sum(advanced) == 71
+    content = yaml.safe_load(registry.read_text())
+    assert content["notes"] == "kept"
+    assert content["datasets"]["ds"]["inspected_fingerprint"] == "sha256:abc"
+
+
+def test_quiet_verify_prints_nothing_when_all_is_well(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+
+    assert cli("-q", "data", "verify", cwd=ws.project) == (0, "", "")

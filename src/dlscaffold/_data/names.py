@@ -11,9 +11,14 @@ _PLAIN_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 RESERVED_NAMES = frozenset({"README.md", "datasets.yaml"})
 
 
+def is_plain_name(name: str) -> bool:
+    """Tell whether `name` can be a dataset name (and so a file name in `data/`)."""
+    return bool(_PLAIN_NAME.fullmatch(name)) and name not in RESERVED_NAMES and len(name) <= 100
+
+
 def check_name(name: str) -> str:
     """Return `name` if it can be a dataset name, else raise a `UserError` saying why."""
-    if not _PLAIN_NAME.fullmatch(name) or name in RESERVED_NAMES or len(name) > 100:
+    if not is_plain_name(name):
         raise UserError(
             f"Dataset name '{name}' is not a plain name: use letters, digits, '_', '.' and "
             "'-', starting with a letter or digit (no '/', '..' or hidden names)."

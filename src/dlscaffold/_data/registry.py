@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from dlscaffold._data.names import is_plain_name
 from dlscaffold._fs import atomic_write_text
 from dlscaffold.errors import UserError
 
@@ -51,6 +52,11 @@ def load_registry(project: Path) -> dict[str, Any]:
     datasets = content.get("datasets") or {}
     if not isinstance(datasets, dict) or not all(isinstance(v, dict) for v in datasets.values()):
         raise _invalid("has a 'datasets' entry that is not a mapping of names to mappings")
+    for name in datasets:
+        if not isinstance(name, str) or not is_plain_name(name):
+            # Names become paths (data/<name>, data/.manifests/<name>.json): a registry
+            # from someone else's clone must not send them outside data/.
+            raise _invalid(f"has a dataset name that is not a plain name: {name!r}")
     content["datasets"] = datasets
     return content
 
