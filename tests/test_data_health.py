@@ -53,6 +53,7 @@ def test_a_fresh_link_was_never_verified_nor_inspected(ws: Workspace) -> None:
 
     assert (verified.id, inspected.id) == ("data-never-verified", "data-never-inspected")
     assert verified.hint == "Run 'dlscaffold data verify ds'."
+    assert inspected.hint == "Run 'python -m demo inspect-data' before training."
     assert verified.path == Path("data/ds")
 
 

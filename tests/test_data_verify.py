@@ -52,7 +52,10 @@ def test_verify_of_an_unchanged_dataset_passes_and_records_the_time(ws: Workspac
 
     assert code == 0, err
     assert out == ""
-    assert " ".join(err.split()) == "ds: unchanged, 7 files (fast mode)."
+    assert " ".join(err.split()) == (
+        "ds: unchanged, 7 files (fast mode). Never inspected: ds; look at samples and class "
+        "balance first with 'python -m demo inspect-data'."
+    )
     assert "verified_at" in registry_entry(ws)
     assert tree_digest(ws.source()) == source_before
 

@@ -103,6 +103,12 @@ def verify(
         )
     for check in report.datasets:
         _render_check(check, report.mode)
+    never = [check.name for check in report.datasets if not check.inspected]
+    if never and report.ok:  # differences come first; this hint would only bury them
+        _console.info(
+            _console.escape(f"Never inspected: {', '.join(never)}; look at samples and class ")
+            + _console.escape(f"balance first with '{report.inspect_command}'.")
+        )
     if not report.datasets:
         _console.info("No datasets linked; nothing to verify.")
     if not report.ok:

@@ -12,7 +12,7 @@ from typing import Any
 
 from dlscaffold._data.listing import unregistered_links
 from dlscaffold._data.manifest import Manifest, compute_manifest
-from dlscaffold._data.project import DATA_DIR, link_path, link_target
+from dlscaffold._data.project import DATA_DIR, inspect_command, link_path, link_target
 from dlscaffold._data.protect import WRITE_BITS
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry
 from dlscaffold.errors import UserError
@@ -110,7 +110,7 @@ def _registered_problems(project: Path, name: str, entry: dict[str, Any]) -> lis
             DatasetProblem(
                 "data-never-inspected",
                 f"Nobody looked at {relpath} yet (random samples, class balance).",
-                "Run 'python -m <package> inspect-data' before training.",
+                f"Run '{inspect_command(project)}' before training.",
                 relpath,
             )
         )

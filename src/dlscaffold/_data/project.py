@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import yaml
+
 from dlscaffold._data.registry import REGISTRY_RELPATH
 from dlscaffold.errors import UserError
 
@@ -30,6 +32,18 @@ def find_project(start: str | Path | None = None) -> Path:
         f"No dlscaffold project at or above '{origin}' (no {ANSWERS_FILE} or "
         f"{REGISTRY_RELPATH.as_posix()}); run inside a project or pass its folder."
     )
+
+
+def inspect_command(project: Path) -> str:
+    """Return the command that shows a dataset's samples and class balance in `project`."""
+    package = "<package>"
+    try:
+        answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+        if isinstance(answers, dict) and isinstance(answers.get("package_name"), str):
+            package = answers["package_name"]
+    except (OSError, yaml.YAMLError):
+        pass
+    return f"python -m {package} inspect-data"
 
 
 def link_path(project: Path, name: str) -> Path:

@@ -7,13 +7,13 @@ summary can be compared: it says whether the dataset differs, not which files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from dlscaffold._data.hashing import StartProgress, hash_files
 from dlscaffold._data.manifest import FileEntry, Manifest, scan_files, summarize
-from dlscaffold._data.project import DATA_DIR, link_path
+from dlscaffold._data.project import DATA_DIR, inspect_command, link_path
 from dlscaffold._data.records import DatasetRecords, load_records, save_records
 from dlscaffold._data.registry import load_registry, now_iso, save_registry
 from dlscaffold.errors import UserError
@@ -40,6 +40,7 @@ class DatasetCheck:
         per_file: Whether per-file records were compared (else only the summary).
         hashes_recorded: Whether this run recorded content hashes for the first time.
         detail: One sentence for `missing` and summary-only differences.
+        inspected: Whether the project's `inspect-data` ever showed this dataset.
     """
 
     name: str
@@ -52,6 +53,7 @@ class DatasetCheck:
     per_file: bool = False
     hashes_recorded: bool = False
     detail: str | None = None
+    inspected: bool = True
 
     @property
     def differs(self) -> bool:
@@ -66,6 +68,7 @@ class VerifyReport:
     project: Path
     mode: Mode
     datasets: tuple[DatasetCheck, ...] = field(default_factory=tuple)
+    inspect_command: str = "python -m <package> inspect-data"
 
     @property
     def ok(self) -> bool:
@@ -106,12 +109,15 @@ def verify_datasets(
         )
     names = [name] if name is not None else list(datasets)
     checks = tuple(
-        _verify_one(project, each, datasets[each], full=full, accept=accept, progress=progress)
+        replace(
+            _verify_one(project, each, datasets[each], full=full, accept=accept, progress=progress),
+            inspected=bool(datasets[each].get("inspected_at")),
+        )
         for each in names
     )
     if any(check.status in ("ok", "accepted") for check in checks):
         save_registry(project, registry)
-    return VerifyReport(project, "full" if full else "fast", checks)
+    return VerifyReport(project, "full" if full else "fast", checks, inspect_command(project))
 
 
 def _verify_one(
