@@ -253,3 +253,14 @@ def test_quiet_verify_prints_nothing_when_all_is_well(ws: Workspace) -> None:
     link_dataset(ws.project, "ds", ws.source())
 
     assert cli("-q", "data", "verify", cwd=ws.project) == (0, "", "")
+
+
+def test_accept_in_fast_mode_keeps_the_hashes_of_untouched_files(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source(), record_hashes=True)
+    edit_dataset(ws.source())
+    verify_datasets(ws.project, accept=True)
+    replace_keeping_size_and_mtime(ws.source() / "dog" / "1.bin")
+
+    report = verify_datasets(ws.project, full=True)
+
+    assert report.datasets[0].changed == ("dog/1.bin",)

@@ -162,6 +162,8 @@ def _verify_one(
     entry["verified_at"] = now
     hashes_new = hashes is not None and (records is None or not records.hashed)
     if records is None or hashes is not None or differs:
+        if hashes is None and records is not None:
+            hashes = _carried_hashes(entries, records)
         save_records(
             project, name, fingerprint=current.fingerprint, recorded_at=now, entries=entries,
             hashes=hashes,
@@ -197,6 +199,18 @@ def _compare(
     present = {entry.relpath for entry in entries}
     removed = sorted(rel for rel in known if rel not in present)
     return tuple(added), tuple(removed), tuple(changed)
+
+
+def _carried_hashes(entries: list[FileEntry], records: DatasetRecords) -> list[str]:
+    """Keep the recorded hash of each file whose size and mtime did not change."""
+    hashes = []
+    for entry in entries:
+        record = records.files.get(entry.relpath)
+        if record is not None and (record.size, record.mtime_ns) == entry[1:]:
+            hashes.append(record.sha256 or "")
+        else:
+            hashes.append("")
+    return hashes
 
 
 def _summary_detail(current: Manifest, recorded: Manifest | None) -> str:
