@@ -206,7 +206,7 @@ def _carried_hashes(entries: list[FileEntry], records: DatasetRecords) -> list[s
     hashes = []
     for entry in entries:
         record = records.files.get(entry.relpath)
-        if record is not None and (record.size, record.mtime_ns) == entry[1:]:
+        if record is not None and (record.size, record.mtime_ns) == (entry.size, entry.mtime_ns):
             hashes.append(record.sha256 or "")
         else:
             hashes.append("")
