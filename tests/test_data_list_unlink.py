@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,7 +56,7 @@ def test_list_shows_each_dataset(ws: Workspace) -> None:
     assert rows[0] == header
     assert rows[1] == ["ds", "../../raw/ds", "yes", "7", "71 B", "yes", "never"]
     assert rows[2][:6] == ["big", "../../raw/big", "yes", "1", "3.0 MiB", "no"]
-    assert rows[2][6].startswith("20")
+    assert re.fullmatch(r"20\d\d-\d\d-\d\d \d\d:\d\d UTC", rows[2][6])
     assert rows[3] == ["manual", "/nowhere", "no", "-", "-", "-", "not registered"]
     assert tree_digest(ws.source()) == source_before
 

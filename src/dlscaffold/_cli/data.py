@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -54,7 +55,7 @@ def link(
             find_project(path), name, source, protect=protect, record_hashes=record_hashes,
             progress=progress,
         )  # fmt: skip
-    size = f"{linked.manifest.files} files, {format_bytes(linked.manifest.bytes)}"
+    size = f"{linked.manifest.files:,} files, {format_bytes(linked.manifest.bytes)}"
     _console.success(_console.escape(f"Linked {linked.link_relpath} -> {linked.target} ({size})."))
     if linked.protected:
         _console.info(_console.escape(f"Made {linked.source} read-only (--no-protect skips)."))
@@ -154,7 +155,7 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
         _console.warning(f"{name}: recorded the current state as the reference ({counts}).")
     else:
         files = check.current.files if check.current else 0
-        _console.success(_console.escape(f"{name}: unchanged, {files} files ({mode} mode)."))
+        _console.success(_console.escape(f"{name}: unchanged, {files:,} files ({mode} mode)."))
     if check.hashes_recorded:
         _console.info(_console.escape(f"{name}: content hashes recorded for later --full runs."))
 
@@ -165,11 +166,22 @@ def _info_row(info: DatasetInfo) -> list[str]:
         info.name,
         info.target or "-",
         "yes" if info.exists else "no",
-        str(manifest.files) if manifest else "-",
+        f"{manifest.files:,}" if manifest else "-",
         format_bytes(manifest.bytes) if manifest else "-",
         {True: "yes", False: "no", None: "-"}[info.protected],
-        info.verified_at or ("never" if info.registered else "not registered"),
+        _short_time(info.verified_at) or ("never" if info.registered else "not registered"),
     ]
+
+
+def _short_time(iso: str | None) -> str | None:
+    """Return `2026-11-28 07:30 UTC` for the registry's `2026-11-28T07:30:00+00:00`."""
+    if not iso:
+        return None
+    try:
+        moment = datetime.fromisoformat(iso).astimezone(UTC)
+    except ValueError:
+        return iso
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _info_as_dict(info: DatasetInfo) -> dict[str, object]:
