@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -112,3 +113,23 @@ def test_health_is_fast_and_read_only_on_the_digits_project(tmp_path: Path) -> N
     assert [p.id for p in problems] == ["data-never-verified", "data-never-inspected"]
     assert elapsed < 0.25, f"dataset_problems took {elapsed:.3f} s"
     assert (tree_digest(project), tree_digest(digits)) == before
+
+
+def test_an_unreadable_dataset_is_a_problem_not_a_crash(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    real_scandir = os.scandir
+
+    def denied(path: str) -> object:
+        if path.endswith("cat"):
+            raise PermissionError(13, "Permission denied", path)
+        return real_scandir(path)
+
+    monkeypatch.setattr(os, "scandir", denied)
+
+    [problem] = dataset_problems(ws.project)
+
+    assert problem.id == "data-unreadable"
+    assert problem.message.startswith("Cannot list the folder '")
+    assert problem.message.endswith("cat': Permission denied.")

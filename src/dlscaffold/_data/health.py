@@ -74,7 +74,12 @@ def _registered_problems(project: Path, name: str, entry: dict[str, Any]) -> lis
     relpath = Path(DATA_DIR) / name
     problems: list[DatasetProblem] = []
     recorded = Manifest.from_dict(entry.get("manifest"))
-    current = compute_manifest(link_path(project, name))
+    try:
+        current = compute_manifest(link_path(project, name))
+    except UserError as error:
+        return [
+            DatasetProblem("data-unreadable", str(error), "Give yourself read access.", relpath)
+        ]
     if current != recorded:
         was = f"{recorded.files} files, {recorded.bytes} bytes" if recorded else "no manifest"
         problems.append(

@@ -17,6 +17,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import NamedTuple
 
+from dlscaffold.errors import UserError
+
 
 class FileEntry(NamedTuple):
     """One regular file of a dataset: what the fast mode compares."""
@@ -60,7 +62,11 @@ def scan_files(root: Path | str) -> list[FileEntry]:
     stack = [("", os.fspath(root))]
     while stack:
         rel_dir, dir_path = stack.pop()
-        with os.scandir(dir_path) as listing:
+        try:
+            listing = os.scandir(dir_path)
+        except OSError as error:
+            raise UserError(f"Cannot list the folder '{dir_path}': {error.strerror}.") from error
+        with listing:
             for entry in listing:
                 name = entry.name
                 if name.startswith("."):
