@@ -5,6 +5,8 @@ Messages go to stderr so that stdout stays free for data (JSON, lists) that scri
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -74,3 +76,63 @@ def error(message: str) -> None:
 def print_data(renderable: Any) -> None:
     """Print something the user asked to see (a table, a summary) on stdout."""
     out_console().print(renderable)
+
+
+def print_table(
+    columns: Sequence[str], rows: Iterable[Sequence[str]], *, title: str | None = None
+) -> None:
+    """Print plain-text `rows` (escaped, never markup) as a table on stdout."""
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", header_style="bold")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(escape(cell) for cell in row))
+    out_console().print(table)
+
+
+def print_text(text: str) -> None:
+    """Print `text` as it is on stdout (no markup, no wrapping): lines that scripts read."""
+    out_console().print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def print_json(data: Any) -> None:
+    """Print `data` as indented JSON on stdout, for scripts."""
+    import json
+
+    print_text(json.dumps(data, indent=2))
+
+
+@contextmanager
+def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
+    """Yield `start(description, total_bytes) -> advance(nbytes)` for byte progress bars.
+
+    The bars go to stderr and vanish when done; they are hidden when quiet or when stderr
+    is not a terminal, so logs and captured output stay clean.
+    """
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    console = err_console()
+    hidden = _state["quiet"] or not console.is_terminal
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=True, disable=hidden) as bars:
+
+        def start(description: str, total: int) -> Callable[[int], None]:
+            task = bars.add_task(escape(description), total=total)
+            return lambda done: bars.advance(task, done)
+
+        yield start

@@ -3,69 +3,189 @@
 from __future__ import annotations
 
 import os
-import re
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from dlscaffold._data.manifest import Manifest, compute_manifest
-from dlscaffold._data.protect import set_read_only
-from dlscaffold._data.registry import load_registry, save_registry
+from dlscaffold._data.hashing import StartProgress, hash_files
+from dlscaffold._data.manifest import Manifest, scan_files, summarize
+from dlscaffold._data.names import check_name
+from dlscaffold._data.project import DATA_DIR, link_path
+from dlscaffold._data.protect import ModeChanges, restore_modes, set_read_only
+from dlscaffold._data.records import delete_records, save_records
+from dlscaffold._data.registry import load_registry, now_iso, save_registry
 from dlscaffold.errors import UserError
-
-DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 @dataclass(frozen=True)
 class LinkedDataset:
-    """A dataset linked into a project."""
+    """A dataset linked into a project.
+
+    Attributes:
+        name: The dataset name, also the link's name in `data/`.
+        link_relpath: The link, relative to the project root (`data/<name>`).
+        target: The relative path written in the link (and in the registry as `source`).
+        source: The absolute source folder.
+        manifest: The summary recorded in the registry.
+        protected: Whether the source was made read-only.
+        hashed: Whether content hashes were recorded for `data verify --full`.
+    """
 
     name: str
     link_relpath: Path
     target: str
+    source: Path
     manifest: Manifest
     protected: bool
+    hashed: bool = False
 
 
 def link_dataset(
-    project: Path,
+    project: str | Path,
     name: str,
-    source: Path,
+    source: str | Path,
     *,
     protect: bool = True,
-    final_project: Path | None = None,
+    record_hashes: bool = False,
+    final_project: str | Path | None = None,
+    progress: StartProgress | None = None,
 ) -> LinkedDataset:
     """Link `source` as `data/<name>` in `project`, record it and (by default) protect it.
 
-    `final_project` is where the project will live when `project` is a staging folder at the
-    same depth (as `dlscaffold new` uses): the relative link is computed from there.
+    Every check runs before anything changes; a failure after that undoes what was done,
+    so a refused or failed link leaves project and source as they were.
+
+    Args:
+        project: The project root.
+        name: A plain name (letters, digits, `_ . -`), not in use in `data/` yet.
+        source: An existing folder outside the project.
+        protect: Make the source read-only (mode bits only; content is never touched).
+        record_hashes: Also record content hashes now, so that the first
+            `data verify --full` compares contents with the state at link time.
+        final_project: Where the project will live when `project` is a staging folder (as
+            `dlscaffold new` uses); the relative link is computed from there.
+        progress: Starts a progress bar for the hashing (with `record_hashes`).
+
+    Raises:
+        UserError: A bad name or source, or a name already in use.
     """
-    project = project.resolve()
-    anchor = (final_project or project).resolve()
-    if not DATASET_NAME.match(name) or name in {".", ".."}:
-        raise UserError(f"Dataset name '{name}' must be a plain name (letters, digits, _ . -).")
-    source = source.expanduser().resolve()
-    if not source.exists():
-        raise UserError(f"Dataset source '{source}' does not exist.")
-    if source == anchor or anchor in source.parents or project in source.parents:
-        raise UserError(f"Dataset source '{source}' is inside the project; keep raw data outside.")
-    link = project / "data" / name
-    if link.exists() or link.is_symlink():
-        raise UserError(f"'data/{name}' already exists; choose another name or unlink it first.")
-    target = os.path.relpath(source, anchor / "data")
-    manifest = compute_manifest(source)
+    project = Path(project).resolve()
+    anchor = Path(final_project or project).resolve()
+    link = _check_free(project, check_name(name))
+    source_abspath = _check_source(Path(source), project=project, anchor=anchor)
     registry = load_registry(project)
     if name in registry["datasets"]:
-        raise UserError(f"Dataset '{name}' is already registered in data/datasets.yaml.")
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(target, target_is_directory=source.is_dir())
-    if protect:
-        set_read_only(source)
+        raise UserError(
+            f"Dataset '{name}' is already in {DATA_DIR}/datasets.yaml; "
+            f"run 'dlscaffold data unlink {name}' first or choose another name."
+        )
+    target = _relative_target(Path(source), source_abspath, anchor / DATA_DIR)
+    entries = scan_files(source_abspath)
+    manifest = summarize(entries)
+    hashes = None
+    if record_hashes:
+        advance = progress(f"Hashing {name}", manifest.bytes) if progress else None
+        hashes = hash_files(source_abspath, entries, advance=advance)
+    linked_at = now_iso()
     registry["datasets"][name] = {
-        "source": target,
+        "source": Path(target).as_posix(),
         "protected": protect,
-        "linked_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "linked_at": linked_at,
         "manifest": manifest.as_dict(),
     }
-    save_registry(project, registry)
-    return LinkedDataset(name, Path("data") / name, target, manifest, protect)
+
+    def save() -> None:
+        save_records(
+            project, name, fingerprint=manifest.fingerprint, recorded_at=linked_at,
+            entries=entries, hashes=hashes,
+        )  # fmt: skip
+        save_registry(project, registry)
+
+    _create(project, link, target, source_abspath, protect=protect, save=save)
+    return LinkedDataset(
+        name, Path(DATA_DIR) / name, target, source_abspath, manifest, protect, hashes is not None
+    )
+
+
+def _check_source(source: Path, *, project: Path, anchor: Path) -> Path:
+    given = source
+    source = source.expanduser()
+    if not source.exists():
+        raise UserError(f"Dataset source '{given}' does not exist.")
+    if not source.is_dir():
+        raise UserError(f"Dataset source '{given}' is not a folder; link the folder holding it.")
+    source = source.resolve()
+    for root in {project, anchor}:
+        if source == root or root in source.parents:
+            raise UserError(
+                f"Dataset source '{given}' is inside the project; keep raw data outside it "
+                "and link it in."
+            )
+        if source in root.parents:
+            raise UserError(
+                f"Dataset source '{given}' contains the project; link a folder that holds "
+                "only data."
+            )
+    return source
+
+
+def _relative_target(given: Path, source_realpath: Path, data_dir: Path) -> str:
+    """Return the link target: `given` relative to `data_dir`.
+
+    The path as the user wrote it is kept where it leads to the same folder, so that
+    `~/datasets/x` with `~/datasets` a link stays `../../datasets/x` (the layout a clone
+    on another machine reproduces) rather than the disk path behind the link.
+    """
+    try:
+        logical = os.path.abspath(given.expanduser())  # noqa: PTH100 (resolve() loses the links)
+        for candidate in (logical, source_realpath):
+            target = os.path.relpath(candidate, data_dir)
+            if os.path.realpath(data_dir / target) == str(source_realpath):
+                return target
+    except ValueError as error:  # another drive on Windows: no relative path exists
+        raise UserError(
+            f"Dataset source '{given}' is on another drive than the project."
+        ) from error
+    raise UserError(f"Dataset source '{given}' cannot be reached by a relative link.")
+
+
+def _check_free(project: Path, name: str) -> Path:
+    link = link_path(project, name)
+    if link.exists() or link.is_symlink():
+        raise UserError(
+            f"'{DATA_DIR}/{name}' already exists; choose another name or unlink it first."
+        )
+    return link
+
+
+def _create(
+    project: Path,
+    link: Path,
+    target: str,
+    source: Path,
+    *,
+    protect: bool,
+    save: Callable[[], None],
+) -> None:
+    """Create the link, protect the source and save; undo all of it if any step fails."""
+    data_dir = link.parent
+    made_data_dir = not data_dir.exists()
+    changes: ModeChanges = []
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target, target_is_directory=True)
+        if protect:
+            changes = set_read_only(source)
+        save()
+    except BaseException as error:
+        restore_modes(changes)
+        link.unlink(missing_ok=True)
+        delete_records(project, link.name)
+        if made_data_dir:
+            shutil.rmtree(data_dir, ignore_errors=True)
+        if isinstance(error, PermissionError):
+            raise UserError(
+                f"Cannot link {DATA_DIR}/{link.name}: {error.strerror} ({error.filename})."
+            ) from error
+        raise

@@ -1,4 +1,9 @@
-"""Read-only protection of raw data, by mode bits (content is never touched)."""
+"""Read-only protection of raw data, by mode bits only: content is never opened.
+
+Without write permission on a folder, its entries cannot be deleted, renamed or added;
+without it on a file, the file cannot be changed. (Root ignores mode bits: protection
+guards against slips, not against administrators.)
+"""
 
 from __future__ import annotations
 
@@ -6,21 +11,36 @@ import os
 import stat
 from pathlib import Path
 
+from dlscaffold.errors import UserError
+
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 
+ModeChanges = list[tuple[str, int]]
 
-def set_read_only(root: Path, *, read_only: bool = True) -> None:
-    """Remove (or give back to the owner) write permission on `root` and everything below it.
 
-    Folders are handled after their contents, so that protecting never locks us out of a
-    folder we still have to walk.
+def set_read_only(root: Path, *, read_only: bool = True) -> ModeChanges:
+    """Remove every write bit (or give the owner's back) on `root` and everything below it.
+
+    Folders are changed after their contents, so that protecting never locks us out of a
+    folder still to be walked. Links are never followed. Returns `(path, old_mode)` of each
+    change, for `restore_modes` to undo a half-finished operation.
     """
-    for dirpath, dirnames, filenames in os.walk(root, topdown=False):
-        for name in filenames:
-            _chmod(Path(dirpath) / name, read_only=read_only)
-        for name in dirnames:
-            _chmod(Path(dirpath) / name, read_only=read_only)
-    _chmod(root, read_only=read_only)
+    changes: ModeChanges = []
+    try:
+        for dirpath, dirnames, filenames in os.walk(root, topdown=False):
+            for name in (*filenames, *dirnames):
+                _chmod(os.path.join(dirpath, name), read_only=read_only, changes=changes)
+        _chmod(os.fspath(root), read_only=read_only, changes=changes)
+    except BaseException:
+        restore_modes(changes)
+        raise
+    return changes
+
+
+def restore_modes(changes: ModeChanges) -> None:
+    """Put back the modes `set_read_only` changed, folders first (the reverse order)."""
+    for path, mode in reversed(changes):
+        os.chmod(path, mode)  # noqa: PTH101 (str paths: one call per file of a dataset)
 
 
 def is_read_only(root: Path) -> bool:
@@ -29,15 +49,27 @@ def is_read_only(root: Path) -> bool:
         if os.stat(dirpath).st_mode & WRITE_BITS:
             return False
         for name in filenames:
-            if os.lstat(os.path.join(dirpath, name)).st_mode & WRITE_BITS:
+            st = os.lstat(os.path.join(dirpath, name))
+            if not stat.S_ISLNK(st.st_mode) and st.st_mode & WRITE_BITS:
                 return False
     return True
 
 
-def _chmod(path: Path, *, read_only: bool) -> None:
-    st = os.lstat(path)
-    if stat.S_ISLNK(st.st_mode):
+def _chmod(path: str, *, read_only: bool, changes: ModeChanges) -> None:
+    mode = os.lstat(path).st_mode
+    if stat.S_ISLNK(mode):
         return
-    mode = st.st_mode & ~WRITE_BITS if read_only else st.st_mode | stat.S_IWUSR
-    if mode != st.st_mode:  # already protected data (every project after the first) costs a stat
-        path.chmod(stat.S_IMODE(mode))
+    new_mode = mode & ~WRITE_BITS if read_only else mode | stat.S_IWUSR
+    if new_mode == mode:
+        return
+    try:
+        os.chmod(path, stat.S_IMODE(new_mode))  # noqa: PTH101 (str paths: one call per file)
+    except PermissionError as error:
+        if read_only and not os.access(path, os.W_OK):
+            return  # someone else's file we cannot write either: protected from us already
+        action = "protect" if read_only else "give write access back to"
+        raise UserError(
+            f"Cannot {action} '{path}': only its owner can change its permissions"
+            + (" (link with --no-protect)." if read_only else ".")
+        ) from error
+    changes.append((path, stat.S_IMODE(mode)))

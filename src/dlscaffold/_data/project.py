@@ -1,0 +1,67 @@
+"""Where a project is, and where its datasets live inside it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from dlscaffold._data.registry import REGISTRY_RELPATH
+from dlscaffold.errors import UserError
+
+ANSWERS_FILE = ".copier-answers.yml"
+DATA_DIR = "data"
+
+
+def find_project(start: str | Path | None = None) -> Path:
+    """Return the project root at or above `start` (default: the current folder).
+
+    The root is the nearest folder holding `.copier-answers.yml` or `data/datasets.yaml`.
+
+    Raises:
+        UserError: `start` does not exist, or no folder at or above it is a project.
+    """
+    origin = Path.cwd() if start is None else Path(start).expanduser()
+    if not origin.is_dir():
+        raise UserError(f"Project folder '{origin}' does not exist or is not a folder.")
+    origin = origin.resolve()
+    for folder in (origin, *origin.parents):
+        if (folder / ANSWERS_FILE).is_file() or (folder / REGISTRY_RELPATH).is_file():
+            return folder
+    raise UserError(
+        f"No dlscaffold project at or above '{origin}' (no {ANSWERS_FILE} or "
+        f"{REGISTRY_RELPATH.as_posix()}); run inside a project or pass its folder."
+    )
+
+
+def inspect_command(project: Path) -> str:
+    """Return the command that shows a dataset's samples and class balance in `project`."""
+    package = "<package>"
+    try:
+        answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+        if isinstance(answers, dict) and isinstance(answers.get("package_name"), str):
+            package = answers["package_name"]
+    except (OSError, yaml.YAMLError):
+        pass
+    return f"python -m {package} inspect-data"
+
+
+def link_path(project: Path, name: str) -> Path:
+    """Return the link `data/<name>` of dataset `name`."""
+    return project / DATA_DIR / name
+
+
+def link_target(link: Path) -> str | None:
+    """Return the target written in `link`, or None when it is not a symlink."""
+    try:
+        return link.readlink().as_posix()
+    except OSError:
+        return None
+
+
+def source_path(project: Path, name: str, recorded_source: str | None) -> Path | None:
+    """Return the absolute source folder of a dataset: from its link, else from the registry."""
+    target = link_target(link_path(project, name)) or recorded_source
+    if not target:
+        return None
+    return (project / DATA_DIR / target).resolve()

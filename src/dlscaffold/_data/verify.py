@@ -1,0 +1,223 @@
+"""`verify`: compare datasets with the state recorded when they were linked.
+
+Fast mode compares each file's size and mtime with the per-machine records; full mode
+compares content hashes. Without records on this machine (a fresh clone), only the tracked
+summary can be compared: it says whether the dataset differs, not which files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from dlscaffold._data.hashing import StartProgress, hash_files
+from dlscaffold._data.manifest import FileEntry, Manifest, scan_files, summarize
+from dlscaffold._data.project import DATA_DIR, inspect_command, link_path
+from dlscaffold._data.records import DatasetRecords, load_records, save_records
+from dlscaffold._data.registry import load_registry, now_iso, save_registry
+from dlscaffold.errors import UserError
+
+# Exit status of `dlscaffold data verify` when a dataset differs from its record or is
+# missing. Distinct from 1 (user error), 2 (usage) and 3 (update available).
+EXIT_DATA_CHANGED = 7
+
+Mode = Literal["fast", "full"]
+Status = Literal["ok", "changed", "missing", "accepted"]
+
+
+@dataclass(frozen=True)
+class DatasetCheck:
+    """What `verify` found for one dataset.
+
+    Attributes:
+        name: The dataset.
+        status: `ok`; `changed` (files or summary differ); `missing` (no link or no
+            target); `accepted` (differences recorded as the new state, `accept=True`).
+        added, removed, changed: Relpaths, when per-file records were available.
+        current: The manifest now (None when missing).
+        recorded: The manifest in the registry.
+        per_file: Whether per-file records were compared (else only the summary).
+        hashes_recorded: Whether this run recorded content hashes for the first time.
+        detail: One sentence for `missing` and summary-only differences.
+        inspected: Whether the project's `inspect-data` ever showed this dataset.
+    """
+
+    name: str
+    status: Status
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    current: Manifest | None = None
+    recorded: Manifest | None = None
+    per_file: bool = False
+    hashes_recorded: bool = False
+    detail: str | None = None
+    inspected: bool = True
+
+    @property
+    def differs(self) -> bool:
+        """Tell whether this dataset makes `verify` fail."""
+        return self.status in ("changed", "missing")
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """The result of `verify_datasets`."""
+
+    project: Path
+    mode: Mode
+    datasets: tuple[DatasetCheck, ...] = field(default_factory=tuple)
+    inspect_command: str = "python -m <package> inspect-data"
+
+    @property
+    def ok(self) -> bool:
+        """Tell whether every dataset matches its record."""
+        return not any(check.differs for check in self.datasets)
+
+
+def verify_datasets(
+    project: str | Path,
+    name: str | None = None,
+    *,
+    full: bool = False,
+    accept: bool = False,
+    progress: StartProgress | None = None,
+) -> VerifyReport:
+    """Compare the datasets of `project` (or only `name`) with their recorded state.
+
+    A dataset that matches gets `verified_at` in the registry. With `accept`, differences
+    are recorded as the dataset's new state instead of failing (after a deliberate change).
+
+    Args:
+        project: The project root.
+        name: One registered dataset; all of them when None.
+        full: Compare content hashes (reads every byte) instead of sizes and mtimes.
+        accept: Record the current state as the new reference.
+        progress: Starts a progress bar per hashed dataset (full mode only).
+
+    Raises:
+        UserError: `name` is not a registered dataset, or the registry is invalid.
+    """
+    project = Path(project).resolve()
+    registry = load_registry(project)
+    datasets: dict[str, dict[str, Any]] = registry["datasets"]
+    if name is not None and name not in datasets:
+        raise UserError(
+            f"No dataset '{name}' in {DATA_DIR}/datasets.yaml; "
+            "'dlscaffold data list' shows the linked ones."
+        )
+    names = [name] if name is not None else list(datasets)
+    checks = tuple(
+        replace(
+            _verify_one(project, each, datasets[each], full=full, accept=accept, progress=progress),
+            inspected=bool(datasets[each].get("inspected_at")),
+        )
+        for each in names
+    )
+    if any(check.status in ("ok", "accepted") for check in checks):
+        save_registry(project, registry)
+    return VerifyReport(project, "full" if full else "fast", checks, inspect_command(project))
+
+
+def _verify_one(
+    project: Path,
+    name: str,
+    entry: dict[str, Any],
+    *,
+    full: bool,
+    accept: bool,
+    progress: StartProgress | None,
+) -> DatasetCheck:
+    """Check one dataset; on success (or `accept`) update `entry` and the records."""
+    root = link_path(project, name)
+    recorded = Manifest.from_dict(entry.get("manifest"))
+    if not root.is_dir():
+        what = "has no link" if not root.is_symlink() else "links to a missing folder"
+        return DatasetCheck(name, "missing", recorded=recorded, detail=f"{DATA_DIR}/{name} {what}.")
+    entries = scan_files(root)
+    current = summarize(entries)
+    records = load_records(project, name)
+    if records is not None and (recorded is None or records.fingerprint != recorded.fingerprint):
+        records = None  # a record of some other state of the data: useless here
+    hashes = None
+    if full:
+        advance = progress(f"Hashing {name}", current.bytes) if progress else None
+        hashes = hash_files(root, entries, advance=advance)
+    if records is not None:
+        added, removed, changed = _compare(entries, hashes, records)
+        differs = bool(added or removed or changed)
+        detail = None
+    else:
+        added = removed = changed = ()
+        differs = current != recorded
+        detail = _summary_detail(current, recorded) if differs else None
+    if differs and not accept:
+        return DatasetCheck(
+            name, "changed", added, removed, changed, current, recorded, records is not None,
+            detail=detail,
+        )  # fmt: skip
+    now = now_iso()
+    entry["manifest"] = current.as_dict()
+    entry["verified_at"] = now
+    hashes_new = hashes is not None and (records is None or not records.hashed)
+    if records is None or hashes is not None or differs:
+        if hashes is None and records is not None:
+            hashes = _carried_hashes(entries, records)
+        save_records(
+            project, name, fingerprint=current.fingerprint, recorded_at=now, entries=entries,
+            hashes=hashes,
+        )  # fmt: skip
+    return DatasetCheck(
+        name, "accepted" if differs else "ok", added, removed, changed, current, recorded,
+        records is not None, hashes_recorded=hashes_new, detail=detail,
+    )  # fmt: skip
+
+
+def _compare(
+    entries: list[FileEntry], hashes: list[str] | None, records: DatasetRecords
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Return (added, removed, changed) relpaths of `entries` against `records`.
+
+    With hashes, a file changed when its size or content did (a touched file did not);
+    without a recorded hash to compare with, size or mtime decide, as in fast mode.
+    """
+    known = records.files
+    added: list[str] = []
+    changed: list[str] = []
+    for index, entry in enumerate(entries):
+        record = known.get(entry.relpath)
+        if record is None:
+            added.append(entry.relpath)
+        elif record.size != entry.size:
+            changed.append(entry.relpath)
+        elif hashes is not None and record.sha256:
+            if hashes[index] != record.sha256:
+                changed.append(entry.relpath)
+        elif record.mtime_ns != entry.mtime_ns:
+            changed.append(entry.relpath)
+    present = {entry.relpath for entry in entries}
+    removed = sorted(rel for rel in known if rel not in present)
+    return tuple(added), tuple(removed), tuple(changed)
+
+
+def _carried_hashes(entries: list[FileEntry], records: DatasetRecords) -> list[str]:
+    """Keep the recorded hash of each file whose size and mtime did not change."""
+    hashes = []
+    for entry in entries:
+        record = records.files.get(entry.relpath)
+        if record is not None and (record.size, record.mtime_ns) == (entry.size, entry.mtime_ns):
+            hashes.append(record.sha256 or "")
+        else:
+            hashes.append("")
+    return hashes
+
+
+def _summary_detail(current: Manifest, recorded: Manifest | None) -> str:
+    if recorded is None:
+        return "No manifest is recorded for it; run verify with --accept to record one."
+    return (
+        f"{recorded.files} files ({recorded.bytes} bytes) recorded, {current.files} "
+        f"({current.bytes} bytes) now; this machine has no per-file record to say which "
+        "files differ."
+    )

@@ -1,0 +1,139 @@
+"""Unit tests of manifests, hashing, per-file records and dataset names."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import pytest
+
+import dlscaffold._data.hashing as hashing
+from dlscaffold._data.hashing import hash_files
+from dlscaffold._data.manifest import FileEntry, Manifest, compute_manifest, scan_files
+from dlscaffold._data.names import check_name
+from dlscaffold._data.records import load_records, records_path, save_records
+from dlscaffold.errors import UserError
+
+
+def write(root: Path, files: dict[str, bytes]) -> Path:
+    for relpath, content in files.items():
+        (root / relpath).parent.mkdir(parents=True, exist_ok=True)
+        (root / relpath).write_bytes(content)
+    return root
+
+
+def template_manifest(root: Path) -> Manifest:
+    """The generated project's algorithm (templates/.../utils/data_manifest.py), verbatim."""
+    entries = []
+    for folder, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            path = Path(folder) / name
+            if name.startswith(".") or path.is_symlink() or not path.is_file():
+                continue
+            entries.append((path.relative_to(root).as_posix(), path.stat().st_size))
+    entries = sorted(entries)
+    digest = hashlib.sha256()
+    for relpath, size in entries:
+        digest.update(f"{relpath}\t{size}\n".encode())
+    return Manifest(len(entries), sum(s for _, s in entries), f"sha256:{digest.hexdigest()}")
+
+
+def test_fingerprint_is_the_documented_contract(tmp_path: Path) -> None:
+    root = write(tmp_path / "ds", {"b/x.bin": b"12345", "a.txt": b"abc", ".hidden": b"no"})
+    write(root, {".cache/skip.bin": b"skipped"})
+
+    expected = hashlib.sha256(b"a.txt\t3\nb/x.bin\t5\n").hexdigest()
+
+    assert compute_manifest(root) == Manifest(2, 8, f"sha256:{expected}")
+
+
+def test_fingerprint_matches_the_generated_projects_algorithm(tmp_path: Path) -> None:
+    # '-' and '.' sort before '/', so a global sort differs from a folder-by-folder walk.
+    root = write(
+        tmp_path / "ds",
+        {"a-b": b"1", "a/b": b"22", "a.b/c": b"333", "a/b-c/d": b"4", "Z": b"", "é/ü": b"5"},
+    )
+    (root / "link-to-file").symlink_to(root / "a-b")
+    (root / "link-to-dir").symlink_to(root / "a")
+    (root / "a" / "loop").symlink_to(root)
+
+    assert compute_manifest(root) == template_manifest(root)
+    assert compute_manifest(root).files == 6
+    link = tmp_path / "linked"
+    link.symlink_to(root)
+    assert compute_manifest(link) == compute_manifest(root)  # the root link is followed
+
+
+def test_scan_records_sizes_and_mtimes(tmp_path: Path) -> None:
+    root = write(tmp_path / "ds", {"x": b"abc"})
+    os.utime(root / "x", ns=(1, 123456789))
+
+    assert scan_files(root) == [FileEntry("x", 3, 123456789)]
+
+
+def test_hash_files_streams_batches_and_keeps_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "CHUNK_BYTES", 7)
+    monkeypatch.setattr(hashing, "BATCH_FILES", 3)
+    files = {f"d{i % 3}/f{i:02d}": os.urandom(i * 5) for i in range(20)}
+    root = write(tmp_path / "ds", files)
+    entries = scan_files(root)
+    advanced: list[int] = []
+
+    hashes = hash_files(root, entries, workers=4, advance=advanced.append)
+
+    assert hashes == [hashlib.sha256(files[e.relpath]).hexdigest() for e in entries]
+    assert sum(advanced) == sum(len(c) for c in files.values())
+    assert len(advanced) == 7
+
+
+def test_hash_files_marks_a_vanished_file(tmp_path: Path) -> None:
+    root = write(tmp_path / "ds", {"a": b"1", "b": b"2"})
+    entries = scan_files(root)
+    (root / "a").unlink()
+
+    assert hash_files(root, entries)[0] == ""
+
+
+def test_records_round_trip_and_bad_files_are_ignored(tmp_path: Path) -> None:
+    entries = [FileEntry("a", 1, 10), FileEntry("b/c", 2, 20)]
+    save_records(
+        tmp_path, "ds", fingerprint="sha256:x", recorded_at="now", entries=entries,
+        hashes=["h1", "h2"],
+    )  # fmt: skip
+
+    records = load_records(tmp_path, "ds")
+
+    assert records is not None and records.hashed and records.fingerprint == "sha256:x"
+    assert records.files["b/c"].size == 2 and records.files["b/c"].sha256 == "h2"
+    assert (records_path(tmp_path, "ds").parent / ".gitignore").read_text().endswith("*\n")
+    records_path(tmp_path, "ds").write_text("{not json")
+    assert load_records(tmp_path, "ds") is None
+    assert load_records(tmp_path, "other") is None
+
+
+@pytest.mark.parametrize("name", ["digits", "mnist-2024", "coco_val.v2", "A1"])
+def test_plain_names_are_accepted(name: str) -> None:
+    assert check_name(name) == name
+
+
+@pytest.mark.parametrize(
+    "name", ["", ".", "..", ".hidden", "a/b", "../x", "a\\b", "-x", "a b", "README.md", "x" * 101]
+)
+def test_other_names_are_refused(name: str) -> None:
+    with pytest.raises(UserError, match="is not a plain name"):
+        check_name(name)
+
+
+def test_a_file_that_grew_since_the_scan_is_hashed_to_its_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(hashing, "CHUNK_BYTES", 4)
+    root = write(tmp_path / "ds", {"a": b"0123456"})
+    entries = scan_files(root)
+    (root / "a").write_bytes(b"0123456789abcdef")
+
+    assert hash_files(root, entries) == [hashlib.sha256(b"0123456789abcdef").hexdigest()]
