@@ -6,8 +6,9 @@ copier is imported inside the functions, because importing it costs about 0.25 s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,3 +117,81 @@ def _one_line(error: BaseException) -> str:
         if line.lower().startswith(("fatal:", "error:")):
             return line
     return lines[0] if lines else type(error).__name__
+
+
+# --- Rendering for `dlscaffold update` and `dlscaffold check` ------------------------------
+
+
+@dataclass(frozen=True)
+class Render:
+    """A template version rendered into a scratch folder, without running its tasks."""
+
+    path: Path
+    version: str | None
+    commit: str | None
+    answers: dict[str, Any]
+    match_skip: Callable[[Path], bool]
+    has_tasks: bool
+    run_tasks: Callable[[Path], None]
+
+
+@contextmanager
+def rendered(
+    *,
+    src: str,
+    dst: Path,
+    vcs_ref: str | None,
+    data: Mapping[str, Any],
+    defaults: bool,
+    trust: bool,
+) -> Iterator[Render]:
+    """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
+
+    Only questions missing from `data` are asked (none when `defaults`). While the context is
+    open, `Render.run_tasks(project)` runs the template's tasks once in `project`, from the
+    same template clone (no further clone).
+    """
+    from copier._main import _operation
+    from copier.errors import UnsafeTemplateError, UserMessageError
+
+    with _worker(
+        src_path=src, dst_path=dst, vcs_ref=vcs_ref, data=dict(data), defaults=defaults,
+        unsafe=trust, quiet=True, skip_tasks=True, overwrite=True, cleanup_on_error=False,
+    ) as worker:  # fmt: skip
+        _questions(worker, src)
+        try:
+            worker.run_copy()
+        except UnsafeTemplateError as error:
+            raise UntrustedTemplateError(
+                f"Template '{src}' uses Jinja extensions; review it, then pass --trust."
+            ) from error
+        except (ValueError, TypeError, UserMessageError) as error:
+            raise InvalidAnswerError(_one_line(error)) from error
+        answers = {
+            key: value
+            for key, value in worker.answers.combined.items()
+            if isinstance(key, str) and not key.startswith("_")
+            and key not in worker.answers.hidden
+        }  # fmt: skip
+
+        def run_tasks(project: Path) -> None:
+            # Run the already-loaded template's tasks in the real project: the internal
+            # renders skipped them, so they run exactly once, where they belong.
+            worker.dst_path = project
+            del worker.subproject
+            token = _operation.set("update")
+            try:
+                worker._execute_tasks(worker.template.tasks)
+            finally:
+                _operation.reset(token)
+
+        version = worker.template.version
+        yield Render(
+            path=dst,
+            version=str(version) if version else None,
+            commit=worker.template.commit,
+            answers=answers,
+            match_skip=worker.match_skip,
+            has_tasks=bool(worker.template.tasks),
+            run_tasks=run_tasks,
+        )
