@@ -74,3 +74,25 @@ def error(message: str) -> None:
 def print_data(renderable: Any) -> None:
     """Print something the user asked to see (a table, a summary) on stdout."""
     out_console().print(renderable)
+
+
+def print_table(
+    columns: list[str],
+    rows: list[list[str]],
+    *,
+    title: str | None = None,
+    styles: dict[str, str] | None = None,
+) -> None:
+    """Print a table on stdout; `styles` maps a cell's text to a rich style ("red").
+
+    Cells are plain text (escaped here), so file names with brackets print as they are.
+    """
+    from rich.table import Table
+
+    table = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    styles = styles or {}
+    for row in rows:
+        table.add_row(*(f"[{styles[c]}]{escape(c)}[/]" if c in styles else escape(c) for c in row))
+    out_console().print(table)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from dlscaffold import __version__, _console
-from dlscaffold._cli import new
+from dlscaffold._cli import check, new, update
 
 app = typer.Typer(
     name="dlscaffold",
@@ -18,6 +18,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("new")(new.new)
+app.command("update")(update.update)
+app.command("check")(check.check)
 
 
 def _print_version(value: bool) -> None:

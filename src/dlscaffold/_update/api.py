@@ -112,6 +112,7 @@ def update_project(
                 "--trust to allow it (nothing was changed)."
             )
         _apply(project, changes, new)
+        _remember_pristine(src, new, answers_file)
     markers = files_with_markers(project)
     return UpdateResult(
         project, recorded.commit, result.new_version, changes, applied=True,
@@ -145,6 +146,18 @@ def _plan(base: Render, project: Path, new: Render, answers_file: str) -> list[F
         base.path, project, new.path, answers_relpath=answers_file,
         skip=lambda rel: new.match_skip(Path(rel)),
     )  # fmt: skip
+
+
+def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
+    """Cache the new version's pristine digests, so the next `dlscaffold check` is fast."""
+    from dlscaffold._check import pristine
+
+    if new.commit is None:
+        return
+    digests = pristine.tree_digests(
+        new.path, skip=lambda rel: new.match_skip(Path(rel)), answers_relpath=answers_file
+    )
+    pristine.store(pristine.cache_key(src, new.commit, new.answers), digests)
 
 
 def _apply(project: Path, changes: tuple[FileChange, ...], new: Render) -> None:
