@@ -72,9 +72,13 @@ def test_tasks_run_once_in_the_project_when_trusted(tmp_path: Path) -> None:
     from dlscaffold._new import create_project
 
     project = create_project(
-        tmp_path / "proj", template=str(template), vcs_ref="v1", defaults=True, trust=True,
+        tmp_path / "proj",
+        template=str(template),
+        vcs_ref="v1",
+        defaults=True,
+        trust=True,
         example_data=False,
-    ).path  # fmt: skip
+    ).path
     assert (project / "tasks.log").read_text() == "ran\n"
 
     result = update_project(project, defaults=True, trust=True)
@@ -88,9 +92,13 @@ def test_untrusted_tasks_refuse_the_update_and_change_nothing(tmp_path: Path) ->
     from dlscaffold._new import create_project
 
     project = create_project(
-        tmp_path / "proj", template=str(template), vcs_ref="v1", defaults=True, trust=True,
+        tmp_path / "proj",
+        template=str(template),
+        vcs_ref="v1",
+        defaults=True,
+        trust=True,
         example_data=False,
-    ).path  # fmt: skip
+    ).path
     before = work_tree(project)
 
     with pytest.raises(UntrustedTemplateError):

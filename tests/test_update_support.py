@@ -67,16 +67,18 @@ def v2_spec() -> Spec:
     """Version 2: edits, a new question, a new file, a deleted file, a retargeted link."""
     spec = v1_spec()
     del spec["project/old.txt"]
-    spec.update({
-        "copier.yml": COPIER_V2,
-        "project/README.md.jinja": "# {{ project_name }}\n\nIntro.\n\nLicense: {{ license }}\n",
-        "project/configs/train.yaml": TRAIN_V2,
-        "project/configs/current.yaml": Link("eval.yaml"),
-        "project/src/main.py": MAIN_V2,
-        "project/src/new.py": "print('new')\n",
-        "project/assets/logo.bin": LOGO_V2,
-        "project/notes.md": "notes v2\n",
-    })  # fmt: skip
+    spec.update(
+        {
+            "copier.yml": COPIER_V2,
+            "project/README.md.jinja": "# {{ project_name }}\n\nIntro.\n\nLicense: {{ license }}\n",
+            "project/configs/train.yaml": TRAIN_V2,
+            "project/configs/current.yaml": Link("eval.yaml"),
+            "project/src/main.py": MAIN_V2,
+            "project/src/new.py": "print('new')\n",
+            "project/assets/logo.bin": LOGO_V2,
+            "project/notes.md": "notes v2\n",
+        }
+    )
     return spec
 
 
@@ -107,7 +109,10 @@ def build_template(root: Path, versions: dict[str, Spec]) -> Path:
     for tag, spec in versions.items():
         for child in root.iterdir():
             if child.name != ".git":
-                shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
         write_spec(root, spec)
         git("add", "--all", cwd=root)
         git("commit", "--quiet", "--allow-empty", "-m", f"template {tag}", cwd=root)
@@ -121,12 +126,17 @@ def standard_template(tmp_path: Path, *, upto: int = 3) -> Path:
     return build_template(tmp_path / "template", dict(list(specs.items())[:upto]))
 
 
-def make_project(tmp_path: Path, template: Path, *, vcs_ref: str = "v1", name: str = "proj") -> Path:
+def make_project(
+    tmp_path: Path, template: Path, *, vcs_ref: str = "v1", name: str = "proj"
+) -> Path:
     """Generate a committed project from `template` at `vcs_ref`."""
     project = create_project(
-        tmp_path / name, template=str(template), vcs_ref=vcs_ref, defaults=True,
+        tmp_path / name,
+        template=str(template),
+        vcs_ref=vcs_ref,
+        defaults=True,
         example_data=False,
-    )  # fmt: skip
+    )
     return project.path
 
 

@@ -14,9 +14,12 @@ def check_answers(project: Path, relpath: str) -> tuple[RecordedAnswers | None, 
     if not (project / relpath).is_file():
         return None, [
             Finding(
-                "answers-missing", "answers", f"{relpath} is missing.",
-                "Restore it from git history (git log -- " + relpath + ").", relpath,
-            )  # fmt: skip
+                "answers-missing",
+                "answers",
+                f"{relpath} is missing.",
+                "Restore it from git history (git log -- " + relpath + ").",
+                relpath,
+            )
         ]
     try:
         recorded = read_answers(project, relpath)
@@ -27,10 +30,11 @@ def check_answers(project: Path, relpath: str) -> tuple[RecordedAnswers | None, 
     if not (is_remote(src) or src.startswith("~") or Path(src).is_absolute()):
         return recorded, [
             Finding(
-                "answers-relative-src", "answers",
+                "answers-relative-src",
+                "answers",
                 f"_src_path '{src}' is relative: copier resolves it against the current folder.",
                 "Run `dlscaffold update` (it records an absolute path) or edit _src_path.",
                 relpath,
-            )  # fmt: skip
+            )
         ]
     return recorded, []

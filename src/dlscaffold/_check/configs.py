@@ -24,9 +24,10 @@ def config_files(project: Path) -> list[Path]:
         root = project / folder
         if root.is_dir():
             found += [
-                p for p in root.rglob("*")
+                p
+                for p in root.rglob("*")
                 if p.suffix in (".yaml", ".yml", ".json", ".toml") and p.is_file()
-            ]  # fmt: skip
+            ]
     return sorted(found)
 
 
@@ -39,19 +40,28 @@ def check_configs(project: Path) -> list[Finding]:
             documents = _parse(path)
         except (ValueError, yaml.YAMLError, UnicodeDecodeError) as error:
             first = str(error).strip().splitlines()[0] if str(error).strip() else "parse error"
-            findings.append(Finding(
-                "config-invalid", "configs", f"{rel} does not parse: {first}",
-                "Fix the syntax; `python -c \"import yaml; yaml.safe_load(open('FILE'))\"` "
-                "shows the position.", rel,
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "config-invalid",
+                    "configs",
+                    f"{rel} does not parse: {first}",
+                    "Fix the syntax; `python -c \"import yaml; yaml.safe_load(open('FILE'))\"` "
+                    "shows the position.",
+                    rel,
+                )
+            )
             continue
-        for key, value in _absolute_paths(documents):
-            findings.append(Finding(
-                "config-absolute-path", "configs",
-                f"{rel}: {key} is an absolute path ({value}).",
-                "Use a path relative to the project (e.g. data/<name>, linked with "
-                "`dlscaffold data link`).", rel,
-            ))  # fmt: skip
+        for key, value in _absolute_paths(documents[0] if len(documents) == 1 else documents):
+            findings.append(
+                Finding(
+                    "config-absolute-path",
+                    "configs",
+                    f"{rel}: {key} is an absolute path ({value}).",
+                    "Use a path relative to the project (e.g. data/<name>, linked with "
+                    "`dlscaffold data link`).",
+                    rel,
+                )
+            )
     return findings
 
 

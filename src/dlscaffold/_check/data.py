@@ -22,17 +22,27 @@ def check_links(project: Path) -> list[Finding]:
             path = Path(dirpath) / name
             if not path.is_symlink():
                 continue
-            rel, target = path.relative_to(project).as_posix(), os.readlink(path)
-            if os.path.isabs(target):
-                findings.append(Finding(
-                    "data-link-absolute", "data", f"{rel} links to an absolute path ({target}).",
-                    "Relink it relatively: `dlscaffold data link NAME SOURCE`.", rel,
-                ))  # fmt: skip
+            rel, target = path.relative_to(project).as_posix(), str(path.readlink())
+            if Path(target).is_absolute():
+                findings.append(
+                    Finding(
+                        "data-link-absolute",
+                        "data",
+                        f"{rel} links to an absolute path ({target}).",
+                        "Relink it relatively: `dlscaffold data link NAME SOURCE`.",
+                        rel,
+                    )
+                )
             if not path.exists():
-                findings.append(Finding(
-                    "data-link-broken", "data", f"{rel} points to {target}, which does not exist.",
-                    "Mount or restore the dataset, or relink it with `dlscaffold data link`.", rel,
-                ))  # fmt: skip
+                findings.append(
+                    Finding(
+                        "data-link-broken",
+                        "data",
+                        f"{rel} points to {target}, which does not exist.",
+                        "Mount or restore the dataset, or relink it with `dlscaffold data link`.",
+                        rel,
+                    )
+                )
     return findings
 
 
@@ -41,10 +51,12 @@ def check_tracked_artifacts(project: Path) -> list[Finding]:
     out = git("ls-files", "-z", "--", *ARTIFACT_DIRS, cwd=project, check=False)
     return [
         Finding(
-            "tracked-artifact", "data", f"{rel} is tracked by git.",
+            "tracked-artifact",
+            "data",
+            f"{rel} is tracked by git.",
             f"Untrack it (`git rm --cached -r {rel}`) and keep {rel.split('/')[0]}/ in .gitignore.",
             rel,
-        )  # fmt: skip
+        )
         for rel in sorted(filter(None, out.split("\0")))
         if rel.rsplit("/", 1)[-1] not in ALLOWED_NAMES
     ]

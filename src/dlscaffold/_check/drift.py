@@ -24,16 +24,21 @@ def check_drift(
     """Compare each file of the pristine render with the project's."""
     try:
         expected = pristine_digests(
-            src=src, commit=recorded.commit, answers=recorded.data,
-            answers_relpath=recorded.relpath, trust=trust,
-        )  # fmt: skip
+            src=src,
+            commit=recorded.commit,
+            answers=recorded.data,
+            answers_relpath=recorded.relpath,
+            trust=trust,
+        )
     except DlscaffoldError as error:
         return [
             Finding(
-                "drift-unchecked", "drift", f"Cannot render template {recorded.commit}: {error}",
+                "drift-unchecked",
+                "drift",
+                f"Cannot render template {recorded.commit}: {error}",
                 "Make the template source reachable (or pass --trust if it needs it).",
                 recorded.relpath,
-            )  # fmt: skip
+            )
         ]
     findings = []
     for rel, wanted in sorted(expected.items()):
@@ -41,17 +46,23 @@ def check_drift(
             continue
         entry = read_entry(project / rel)
         if entry is None:
-            findings.append(Finding(
-                "drift-missing", "drift",
-                f"{rel} from template {recorded.commit} is missing.",
-                "Restore it (`git log -- FILE`), or pass --ignore if it was removed on purpose.",
-                rel,
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "drift-missing",
+                    "drift",
+                    f"{rel} from template {recorded.commit} is missing.",
+                    "Restore it (`git log -- FILE`), or --ignore it if removed on purpose.",
+                    rel,
+                )
+            )
         elif digest(entry) != wanted:
-            findings.append(Finding(
-                "drift-modified", "drift",
-                f"{rel} differs from template {recorded.commit}.",
-                "Keep the edit and --ignore it, or restore the template's version.",
-                rel,
-            ))  # fmt: skip
+            findings.append(
+                Finding(
+                    "drift-modified",
+                    "drift",
+                    f"{rel} differs from template {recorded.commit}.",
+                    "Keep the edit and --ignore it, or restore the template's version.",
+                    rel,
+                )
+            )
     return findings

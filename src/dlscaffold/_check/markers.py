@@ -12,9 +12,11 @@ def check_markers(project: Path) -> list[Finding]:
     """Report every tracked or untracked (not ignored) file with conflict markers."""
     return [
         Finding(
-            "conflict-markers", "markers", f"{rel} holds conflict markers.",
+            "conflict-markers",
+            "markers",
+            f"{rel} holds conflict markers.",
             "Resolve the conflict (keep the right lines, delete the marker lines), then commit.",
             rel,
-        )  # fmt: skip
+        )
         for rel in files_with_markers(project)
     ]

@@ -27,7 +27,9 @@ def digest(entry: Entry) -> str:
     return f"{kind}:{hashlib.sha256(entry.data).hexdigest()}"
 
 
-def tree_digests(root: Path, *, skip: Callable[[str], bool], answers_relpath: str) -> dict[str, str]:
+def tree_digests(
+    root: Path, *, skip: Callable[[str], bool], answers_relpath: str
+) -> dict[str, str]:
     """Digest every rendered path that drift checks compare (skip-if-exists and answers out)."""
     result = {}
     for rel in sorted(list_tree(root)):
@@ -83,12 +85,17 @@ def pristine_digests(
 
     with tempfile.TemporaryDirectory(prefix="dlscaffold-check-") as tmp:
         with rendered(
-            src=src, dst=Path(tmp, "pristine"), vcs_ref=commit, data=answers, defaults=True,
+            src=src,
+            dst=Path(tmp, "pristine"),
+            vcs_ref=commit,
+            data=answers,
+            defaults=True,
             trust=trust,
-        ) as render:  # fmt: skip
+        ) as render:
             digests = tree_digests(
-                render.path, skip=lambda rel: render.match_skip(Path(rel)),
+                render.path,
+                skip=lambda rel: render.match_skip(Path(rel)),
                 answers_relpath=answers_relpath,
-            )  # fmt: skip
+            )
     store(key, digests)
     return digests

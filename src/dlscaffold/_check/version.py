@@ -14,10 +14,12 @@ def check_version(src: str, recorded: str, relpath: str) -> tuple[str | None, li
     except DlscaffoldError as error:
         return None, [
             Finding(
-                "template-unreachable", "version", f"Cannot list template versions: {error}",
+                "template-unreachable",
+                "version",
+                f"Cannot list template versions: {error}",
                 "Install dlscaffold (default template) or make the template source reachable.",
                 relpath,
-            )  # fmt: skip
+            )
         ]
     if not versions:
         return None, []
@@ -26,10 +28,11 @@ def check_version(src: str, recorded: str, relpath: str) -> tuple[str | None, li
     if old is not None and new is not None and old < new:
         return latest, [
             Finding(
-                "behind-template", "version",
+                "behind-template",
+                "version",
                 f"The project is at template version {recorded}; {latest} is available.",
                 "Run `dlscaffold update` (preview with `dlscaffold update --diff`).",
                 relpath,
-            )  # fmt: skip
+            )
         ]
     return latest, []

@@ -16,17 +16,18 @@ if TYPE_CHECKING:
 
 
 def check(
-    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the findings as JSON on stdout.")
     ] = False,
     fail_on: Annotated[
         list[str] | None,
         typer.Option(
-            "--fail-on", metavar="IDS",
+            "--fail-on",
+            metavar="IDS",
             help="Findings that fail the run: all (default), none, groups or ids, comma-separated.",
         ),
-    ] = None,  # fmt: skip
+    ] = None,
     ignore: Annotated[
         list[str] | None,
         typer.Option("--ignore", metavar="GLOB", help="Leave paths out of the drift check."),
@@ -38,16 +39,14 @@ def check(
         bool, typer.Option("--trust", help="Allow a template with Jinja extensions to render.")
     ] = False,
 ) -> None:
-    """Check that a project is current with its template, unmodified where it should be, and portable.
+    """Check that a project is current with its template, unmodified and portable.
 
     Exit codes: 0 passed, 3 only an update is available, 7 other findings, 1 cannot check.
     """
     from dlscaffold._check import check_project
 
     with error_boundary():
-        report = check_project(
-            path, fail_on=fail_on, ignore=ignore or (), drift=drift, trust=trust
-        )
+        report = check_project(path, fail_on=fail_on, ignore=ignore or (), drift=drift, trust=trust)
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:
@@ -61,9 +60,7 @@ def _report(report: CheckReport) -> None:
             ["FAIL" if report.fails(f) else "warn", f.id, f.message, f.hint]
             for f in report.findings
         ]
-        _console.print_table(
-            ["", "finding", "message", "fix"], rows, styles={"FAIL": "bold red"}
-        )
+        _console.print_table(["", "finding", "message", "fix"], rows, styles={"FAIL": "bold red"})
     version = report.template_version or "unknown"
     if report.failing:
         _console.error(f"{len(report.failing)} finding(s) fail the check (template {version}).")

@@ -20,7 +20,7 @@ _STATUS_STYLES = {"conflict": "bold red", "kept": "yellow", "deleted": "red", "a
 
 
 def update(
-    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path("."),
+    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
     vcs_ref: Annotated[
         str | None, typer.Option("--vcs-ref", help="Target template version (default: newest).")
     ] = None,
@@ -56,9 +56,13 @@ def update(
                 "with their defaults (and --data KEY=VALUE to choose others)."
             )
         result = update_project(
-            path, vcs_ref=vcs_ref, data=parse_pairs(data, option="--data"),
-            defaults=defaults, trust=trust, pretend=diff,
-        )  # fmt: skip
+            path,
+            vcs_ref=vcs_ref,
+            data=parse_pairs(data, option="--data"),
+            defaults=defaults,
+            trust=trust,
+            pretend=diff,
+        )
     _report(result, path=path, patch=patch)
     raise typer.Exit(result.exit_code)
 
@@ -70,9 +74,7 @@ def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
     verb = "Would update" if not result.applied else "Updated"
     _console.info(f"{verb} {path} from template {result.old_version} to {result.new_version}.")
     rows = [
-        [c.status.value, c.kind.value, c.path, c.note]
-        for c in result.changes
-        if c.writes or c.note
+        [c.status.value, c.kind.value, c.path, c.note] for c in result.changes if c.writes or c.note
     ]
     _console.print_table(["status", "kind", "path", "note"], rows, styles=_STATUS_STYLES)
     if patch and not result.applied:

@@ -94,14 +94,26 @@ def update_project(
     if target == recorded.commit and not data:
         return UpdateResult(project, recorded.commit, target, (), applied=False)
     with tempfile.TemporaryDirectory(prefix="dlscaffold-update-") as tmp, ExitStack() as stack:
-        base = stack.enter_context(rendered(
-            src=src, dst=Path(tmp, "base"), vcs_ref=recorded.commit, data=recorded.data,
-            defaults=True, trust=trusted,
-        ))  # fmt: skip
-        new = stack.enter_context(rendered(
-            src=src, dst=Path(tmp, "new"), vcs_ref=target,
-            data={**recorded.data, **(data or {})}, defaults=defaults, trust=trusted,
-        ))  # fmt: skip
+        base = stack.enter_context(
+            rendered(
+                src=src,
+                dst=Path(tmp, "base"),
+                vcs_ref=recorded.commit,
+                data=recorded.data,
+                defaults=True,
+                trust=trusted,
+            )
+        )
+        new = stack.enter_context(
+            rendered(
+                src=src,
+                dst=Path(tmp, "new"),
+                vcs_ref=target,
+                data={**recorded.data, **(data or {})},
+                defaults=defaults,
+                trust=trusted,
+            )
+        )
         changes = tuple(_plan(base, project, new, answers_file))
         result = UpdateResult(project, recorded.commit, new.commit or new.version, changes, False)
         if pretend or result.nothing_to_do:
@@ -115,9 +127,14 @@ def update_project(
         _remember_pristine(src, new, answers_file)
     markers = files_with_markers(project)
     return UpdateResult(
-        project, recorded.commit, result.new_version, changes, applied=True,
-        leftover_markers=tuple(markers), tasks_run=new.has_tasks,
-    )  # fmt: skip
+        project,
+        recorded.commit,
+        result.new_version,
+        changes,
+        applied=True,
+        leftover_markers=tuple(markers),
+        tasks_run=new.has_tasks,
+    )
 
 
 def _check_project(path: Path, *, pretend: bool) -> Path:
@@ -143,21 +160,26 @@ def _latest(src: str) -> str | None:
 
 def _plan(base: Render, project: Path, new: Render, answers_file: str) -> list[FileChange]:
     return plan_update(
-        base.path, project, new.path, answers_relpath=answers_file,
+        base.path,
+        project,
+        new.path,
+        answers_relpath=answers_file,
         skip=lambda rel: new.match_skip(Path(rel)),
-    )  # fmt: skip
+    )
 
 
 def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
     """Cache the new version's pristine digests, so the next `dlscaffold check` is fast."""
     from dlscaffold._check import pristine
 
-    if new.commit is None:
+    try:
+        recorded = read_answers(new.path, answers_file)  # as `check` will read it
+    except UserError:
         return
     digests = pristine.tree_digests(
         new.path, skip=lambda rel: new.match_skip(Path(rel)), answers_relpath=answers_file
     )
-    pristine.store(pristine.cache_key(src, new.commit, new.answers), digests)
+    pristine.store(pristine.cache_key(src, recorded.commit, recorded.data), digests)
 
 
 def _apply(project: Path, changes: tuple[FileChange, ...], new: Render) -> None:

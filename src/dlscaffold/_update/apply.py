@@ -37,7 +37,7 @@ def _write_entry(path: Path, entry: Entry) -> None:
     if path.is_symlink() or (entry.is_link and path.exists()):
         path.unlink()
     if entry.is_link:
-        os.symlink(os.fsdecode(entry.data), path)
+        path.symlink_to(os.fsdecode(entry.data))
         return
     path.write_bytes(entry.data)
     mode = path.stat().st_mode
@@ -66,16 +66,23 @@ def mark_unmerged(project: Path, changes: Iterable[FileChange]) -> None:
             lines.append(f"{mode} {_blob(project, change.template.data)} 3\t{change.path}")
     if lines:
         subprocess.run(
-            ["git", "update-index", "--index-info"], cwd=project, check=True,
-            input="\n".join(lines) + "\n", text=True, capture_output=True,
-        )  # fmt: skip
+            ["git", "update-index", "--index-info"],
+            cwd=project,
+            check=True,
+            input="\n".join(lines) + "\n",
+            text=True,
+            capture_output=True,
+        )
 
 
 def _blob(project: Path, data: bytes) -> str:
     proc = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin"], cwd=project, input=data,
-        capture_output=True, check=True,
-    )  # fmt: skip
+        ["git", "hash-object", "-w", "--stdin"],
+        cwd=project,
+        input=data,
+        capture_output=True,
+        check=True,
+    )
     return proc.stdout.decode().strip()
 
 

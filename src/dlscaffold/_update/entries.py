@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 # git's own heuristic: a NUL byte in the first 8000 bytes makes a file binary.
 _BINARY_PROBE = 8000
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     """How a path is stored."""
 
     TEXT = "text"
@@ -43,7 +43,7 @@ def read_entry(path: Path) -> Entry | None:
     except FileNotFoundError:
         return None
     if stat.S_ISLNK(st.st_mode):
-        return Entry(os.fsencode(os.readlink(path)), is_link=True)
+        return Entry(os.fsencode(path.readlink()), is_link=True)
     if not stat.S_ISREG(st.st_mode):
         return None
     return Entry(path.read_bytes(), executable=bool(st.st_mode & stat.S_IXUSR))
@@ -60,6 +60,6 @@ def list_tree(root: Path) -> set[str]:
         for name in filenames:
             found.add(prefix + name)
         for name in list(dirnames):
-            if os.path.islink(os.path.join(dirpath, name)):
+            if Path(dirpath, name).is_symlink():
                 found.add(prefix + name)  # os.walk does not descend into linked folders
     return found

@@ -18,9 +18,7 @@ def change_patch(change: FileChange) -> str:
     new_name = f"b/{change.path}" if after is not None else "/dev/null"
     if Kind.BINARY in {e.kind for e in (before, after) if e is not None}:
         return f"Binary files {old_name} and {new_name} differ\n"
-    lines = difflib.unified_diff(
-        _lines(before), _lines(after), fromfile=old_name, tofile=new_name
-    )
+    lines = difflib.unified_diff(_lines(before), _lines(after), fromfile=old_name, tofile=new_name)
     text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
     return text or f"mode change {change.path}\n"
 

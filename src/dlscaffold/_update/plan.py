@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 
 from dlscaffold._update.entries import Entry, Kind, list_tree, read_entry
@@ -18,7 +18,7 @@ from dlscaffold._update.textmerge import merge_text
 from dlscaffold._update.yamlmerge import is_yaml, merge_yaml
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """What an update does to one path."""
 
     ADDED = "added"

@@ -13,7 +13,9 @@ from pathlib import Path
 LABELS = ("before updating", "last update", "after updating")
 
 
-def merge_text(base: bytes, ours: bytes, theirs: bytes, *, diff3: bool = False) -> tuple[bytes, int]:
+def merge_text(
+    base: bytes, ours: bytes, theirs: bytes, *, diff3: bool = False
+) -> tuple[bytes, int]:
     """Merge `theirs` (template change) into `ours` (project); return (result, conflicts)."""
     with tempfile.TemporaryDirectory(prefix="dlscaffold-merge-") as tmp:
         paths = []

@@ -66,8 +66,9 @@ def merge_data(base: Any, ours: Any, theirs: Any) -> Any:
     if all(isinstance(value, dict) for value in (base, ours, theirs)):
         merged = {}
         for key in [*ours, *(k for k in theirs if k not in ours)]:
-            value = merge_data(base.get(key, _MISSING), ours.get(key, _MISSING),
-                               theirs.get(key, _MISSING))  # fmt: skip
+            value = merge_data(
+                base.get(key, _MISSING), ours.get(key, _MISSING), theirs.get(key, _MISSING)
+            )
             if value is not _MISSING:
                 merged[key] = value
         return merged
