@@ -42,7 +42,8 @@ def in_process(project: Path, env: dict[str, str]) -> float:
         "import sys, time, statistics; from dlscaffold._check import check_project; "
         "check_project(sys.argv[1]); t = []\n"
         "for _ in range(5):\n"
-        "    s = time.perf_counter(); check_project(sys.argv[1]); t.append(time.perf_counter() - s)\n"
+        "    s = time.perf_counter(); check_project(sys.argv[1])\n"
+        "    t.append(time.perf_counter() - s)\n"
         "print(statistics.median(t))"
     )
     proc = subprocess.run(
