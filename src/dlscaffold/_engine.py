@@ -129,7 +129,7 @@ class Render:
     path: Path
     version: str | None
     commit: str | None
-    answers: dict[str, Any]
+    exclusions: tuple[str, ...]
     match_skip: Callable[[Path], bool]
     has_tasks: bool
     run_tasks: Callable[[Path], None]
@@ -144,10 +144,14 @@ def rendered(
     data: Mapping[str, Any],
     defaults: bool,
     trust: bool,
+    exclude: tuple[str, ...] = (),
+    checked: Mapping[str, Any] | None = None,
 ) -> Iterator[Render]:
     """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
 
-    Only questions missing from `data` are asked (none when `defaults`). While the context is
+    Only questions missing from `data` are asked (none when `defaults`); the answers in
+    `checked` (the user's own) must name questions of this version. `exclude` adds exclusion
+    patterns to the template's. While the context is
     open, `Render.run_tasks(project)` runs the template's tasks once in `project`, from the
     same template clone (no further clone).
     """
@@ -157,8 +161,9 @@ def rendered(
     with _worker(
         src_path=src, dst_path=dst, vcs_ref=vcs_ref, data=dict(data), defaults=defaults,
         unsafe=trust, quiet=True, skip_tasks=True, overwrite=True, cleanup_on_error=False,
+        exclude=list(exclude),
     ) as worker:  # fmt: skip
-        _questions(worker, src)
+        _check_answers(checked or {}, _questions(worker, src))
         try:
             worker.run_copy()
         except UnsafeTemplateError as error:
@@ -167,12 +172,6 @@ def rendered(
             ) from error
         except (ValueError, TypeError, UserMessageError) as error:
             raise InvalidAnswerError(_one_line(error)) from error
-        answers = {
-            key: value
-            for key, value in worker.answers.combined.items()
-            if isinstance(key, str) and not key.startswith("_")
-            and key not in worker.answers.hidden
-        }  # fmt: skip
 
         def run_tasks(project: Path) -> None:
             # Run the already-loaded template's tasks in the real project: the internal
@@ -190,7 +189,7 @@ def rendered(
             path=dst,
             version=str(version) if version else None,
             commit=worker.template.commit,
-            answers=answers,
+            exclusions=tuple(worker.template.exclude),
             match_skip=worker.match_skip,
             has_tasks=bool(worker.template.tasks),
             run_tasks=run_tasks,

@@ -94,16 +94,6 @@ def update_project(
     if target == recorded.commit and not data:
         return UpdateResult(project, recorded.commit, target, (), applied=False)
     with tempfile.TemporaryDirectory(prefix="dlscaffold-update-") as tmp, ExitStack() as stack:
-        base = stack.enter_context(
-            rendered(
-                src=src,
-                dst=Path(tmp, "base"),
-                vcs_ref=recorded.commit,
-                data=recorded.data,
-                defaults=True,
-                trust=trusted,
-            )
-        )
         new = stack.enter_context(
             rendered(
                 src=src,
@@ -112,6 +102,19 @@ def update_project(
                 data={**recorded.data, **(data or {})},
                 defaults=defaults,
                 trust=trusted,
+                checked=data,
+            )
+        )
+        # Paths the new version excludes are no longer the template's: never delete them.
+        base = stack.enter_context(
+            rendered(
+                src=src,
+                dst=Path(tmp, "base"),
+                vcs_ref=recorded.commit,
+                data=recorded.data,
+                defaults=True,
+                trust=trusted,
+                exclude=new.exclusions,
             )
         )
         changes = tuple(_plan(base, project, new, answers_file))

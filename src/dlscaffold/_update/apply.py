@@ -18,8 +18,11 @@ from dlscaffold._update.rollback import Journal
 
 
 def write_changes(project: Path, changes: Iterable[FileChange], journal: Journal) -> None:
-    """Make the project hold each change's `after` content."""
-    for change in changes:
+    """Make the project hold each change's `after` content, deletions first.
+
+    Deleting first lets a path change between file and folder in one update.
+    """
+    for change in sorted(changes, key=lambda c: c.after is not None):
         if not change.writes:
             continue
         path = project / change.path

@@ -40,7 +40,7 @@ def read_entry(path: Path) -> Entry | None:
     """Read what `path` holds; None when it is absent or a folder."""
     try:
         st = path.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # a parent may be a file
         return None
     if stat.S_ISLNK(st.st_mode):
         return Entry(os.fsencode(path.readlink()), is_link=True)
