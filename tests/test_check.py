@@ -198,3 +198,14 @@ def test_drift_check_uses_cache_primed_by_update(
 
     assert ids(report) == []
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v2"
+
+
+def test_unreachable_template_is_a_finding(tmp_path: Path, project: Path, template: Path) -> None:
+    import shutil
+
+    shutil.rmtree(template)
+
+    report = check_project(project)
+
+    assert [f.id for f in report.findings] == ["template-unreachable", "drift-unchecked"]
+    assert report.exit_code == EXIT_FINDINGS

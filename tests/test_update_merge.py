@@ -118,3 +118,39 @@ def test_unknown_target_version_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(TemplateNotFoundError, match="Cannot use template"):
         update_project(project, vcs_ref="v9", defaults=True)
+
+
+def test_only_questions_new_in_the_target_version_are_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_update_support import standard_template
+
+    project = make_project(tmp_path, standard_template(tmp_path, upto=2))
+    asked: list[str] = []
+
+    def fake_prompt(questions, answers):
+        name = questions[0]["name"]
+        asked.append(name)
+        return {name: "BSD"}
+
+    monkeypatch.setattr("copier._main.unsafe_prompt", fake_prompt)
+
+    update_project(project)
+
+    assert asked == ["license"]
+    assert "License: BSD" in (project / "README.md").read_text()
+
+
+def test_untagged_template_updates_to_its_head(tmp_path: Path) -> None:
+    from helpers import git
+    from test_update_support import commit_all, write_spec
+
+    template = build_template(tmp_path / "t", {"v1": v1_spec()})
+    git("tag", "-d", "v1", cwd=template)
+    project = make_project(tmp_path, template, vcs_ref="HEAD")
+    write_spec(template, {"project/extra.txt": "more\n"})
+    commit_all(template, "untagged change")
+
+    result = update_project(project, defaults=True)
+
+    assert [c.path for c in result.changes if c.status is Status.ADDED] == ["extra.txt"]

@@ -164,3 +164,21 @@ def test_default_template_updates_offline_from_a_newer_bundle(
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert answers["_src_path"] == "~/.local/share/dlscaffold/templates/default.bundle"
     assert os.readlink(project / "configs/current.yaml") == "eval.yaml"
+
+
+def test_migrations_run_once_when_trusted_and_refuse_otherwise(tmp_path: Path) -> None:
+    v2 = v2_spec()
+    v2["copier.yml"] += (
+        "_migrations:\n  - version: v2\n    command: echo migrated >> migrations.log\n"
+    )
+    template = build_template(tmp_path / "template", {"v1": v1_spec(), "v2": v2})
+    project = make_project(tmp_path, template)
+    before = work_tree(project)
+
+    with pytest.raises(UntrustedTemplateError, match="runs tasks or migrations"):
+        update_project(project, defaults=True)
+    assert work_tree(project) == before
+
+    update_project(project, defaults=True, trust=True)
+
+    assert (project / "migrations.log").read_text() == "migrated\n"

@@ -7,7 +7,7 @@ copier is imported inside the functions, because importing it costs about 0.25 s
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -133,6 +133,9 @@ class Render:
     match_skip: Callable[[Path], bool]
     has_tasks: bool
     run_tasks: Callable[[Path], None]
+    migrations: Callable[[str, Render], list[Any]]
+    run_migrations: Callable[[str, Render, Path], None]
+    template: Any  # copier's Template, opaque outside this module
 
 
 @contextmanager
@@ -173,16 +176,20 @@ def rendered(
         except (ValueError, TypeError, UserMessageError) as error:
             raise InvalidAnswerError(_one_line(error)) from error
 
-        def run_tasks(project: Path) -> None:
+        def run_in_project(tasks: list[Any], project: Path) -> None:
             # Run the already-loaded template's tasks in the real project: the internal
             # renders skipped them, so they run exactly once, where they belong.
             worker.dst_path = project
-            del worker.subproject
+            with suppress(AttributeError):
+                del worker.subproject
             token = _operation.set("update")
             try:
-                worker._execute_tasks(worker.template.tasks)
+                worker._execute_tasks(tasks)
             finally:
                 _operation.reset(token)
+
+        def migrations(stage: str, old: Render) -> list[Any]:
+            return list(worker.template.migration_tasks(stage, old.template))
 
         version = worker.template.version
         yield Render(
@@ -192,5 +199,10 @@ def rendered(
             exclusions=tuple(worker.template.exclude),
             match_skip=worker.match_skip,
             has_tasks=bool(worker.template.tasks),
-            run_tasks=run_tasks,
+            run_tasks=lambda project: run_in_project(list(worker.template.tasks), project),
+            migrations=migrations,
+            run_migrations=lambda stage, old, project: run_in_project(
+                migrations(stage, old), project
+            ),
+            template=worker.template,
         )

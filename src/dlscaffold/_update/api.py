@@ -25,6 +25,8 @@ from dlscaffold._update.rollback import rollback_on_failure
 from dlscaffold._update.source import is_older, list_versions, resolve_source
 from dlscaffold.errors import UntrustedTemplateError, UserError
 
+STAGES = ("before", "after")
+
 
 class UpdateRefusedError(UserError):
     """The project cannot be updated as it is (dirty tree, downgrade, not a git project)."""
@@ -121,12 +123,13 @@ def update_project(
         result = UpdateResult(project, recorded.commit, new.commit or new.version, changes, False)
         if pretend or result.nothing_to_do:
             return result
-        if new.has_tasks and not trusted:
+        runs_code = new.has_tasks or any(new.migrations(stage, base) for stage in STAGES)
+        if runs_code and not trusted:
             raise UntrustedTemplateError(
-                f"Template '{recorded.src}' runs tasks after an update; review it, then pass "
-                "--trust to allow it (nothing was changed)."
+                f"Template '{recorded.src}' runs tasks or migrations during an update; review "
+                "it, then pass --trust to allow it (nothing was changed)."
             )
-        _apply(project, changes, new)
+        _apply(project, changes, new, base)
         _remember_pristine(src, new, answers_file)
     markers = files_with_markers(project)
     return UpdateResult(
@@ -185,10 +188,13 @@ def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
     pristine.store(pristine.cache_key(src, recorded.commit, recorded.data), digests)
 
 
-def _apply(project: Path, changes: tuple[FileChange, ...], new: Render) -> None:
+def _apply(project: Path, changes: tuple[FileChange, ...], new: Render, base: Render) -> None:
+    """Write the changes, then run migrations and tasks, all undone if anything fails."""
     with rollback_on_failure(project) as journal:
+        new.run_migrations("before", base, project)
         write_changes(project, changes, journal)
         mark_unmerged(project, changes)
+        new.run_migrations("after", base, project)
         if new.has_tasks:
             new.run_tasks(project)
 
