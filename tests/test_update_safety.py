@@ -182,3 +182,38 @@ def test_migrations_run_once_when_trusted_and_refuse_otherwise(tmp_path: Path) -
     update_project(project, defaults=True, trust=True)
 
     assert (project / "migrations.log").read_text() == "migrated\n"
+
+
+def test_ctrl_c_during_tasks_restores_the_project_and_exits_130(tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from dlscaffold._new import create_project
+
+    specs = {"v1": v1_spec(), "v2": v2_spec()}
+    specs["v2"]["copier.yml"] += "_tasks:\n  - touch started.flag && sleep 30\n"
+    template = build_template(tmp_path / "template", specs)
+    project = create_project(
+        tmp_path / "proj", template=str(template), vcs_ref="v1", defaults=True,
+        example_data=False,
+    ).path  # fmt: skip
+    before = work_tree(project)
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dlscaffold", "update", str(project), "--defaults", "--trust"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not (project / "started.flag").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert (project / "started.flag").exists(), proc.communicate()
+    os.killpg(proc.pid, signal.SIGINT)  # as Ctrl-C in a terminal: the whole group
+    _, stderr = proc.communicate(timeout=60)
+
+    assert proc.returncode == 130, stderr
+    assert stderr.strip().endswith("Error: Interrupted; nothing was left half-done.")
+    assert work_tree(project) == before
