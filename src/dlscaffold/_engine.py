@@ -167,6 +167,10 @@ def rendered(
         exclude=list(exclude),
     ) as worker:  # fmt: skip
         _check_answers(checked or {}, _questions(worker, src))
+        # HACK copier 9.19 runs `git config core.fileMode` once per rendered file to sync the
+        # destination's git index; a scratch folder has no git index, so each call (a third
+        # of an update's time) is a no-op.
+        _skip_index_sync(worker)
         try:
             worker.run_copy()
         except UnsafeTemplateError as error:
@@ -206,3 +210,8 @@ def rendered(
             ),
             template=worker.template,
         )
+
+
+def _skip_index_sync(worker: Worker) -> None:
+    if hasattr(worker, "_sync_git_index_executable_bit"):
+        object.__setattr__(worker, "_sync_git_index_executable_bit", lambda *args: None)
