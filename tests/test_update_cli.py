@@ -122,3 +122,24 @@ def test_check_rejects_unknown_fail_on(project: Path) -> None:
 
     assert result.exit_code == 1
     assert flat(result.stderr).startswith("Error: Unknown --fail-on value 'typo'")
+
+
+def test_answers_file_option_for_templates_that_rename_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from test_update_support import build_template, v1_spec, v2_spec
+
+    specs = {"v1": v1_spec(), "v2": v2_spec()}
+    for spec in specs.values():
+        spec["copier.yml"] = spec["copier.yml"].replace(
+            "_answers_file: .copier-answers.yml", "_answers_file: .answers/dl.yml"
+        )
+    monkeypatch.chdir(tmp_path)
+    project = make_project(tmp_path, build_template(tmp_path / "t", specs))
+    assert (project / ".answers/dl.yml").is_file()
+
+    assert run("check", "proj", "--answers-file", ".answers/dl.yml").exit_code == 3
+    result = run("update", "proj", "--defaults", "--answers-file", ".answers/dl.yml")
+
+    assert result.exit_code == 0, result.output
+    assert "v2" in (project / ".answers/dl.yml").read_text()

@@ -38,6 +38,9 @@ def check(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow a template with Jinja extensions to render.")
     ] = False,
+    answers_file: Annotated[
+        str, typer.Option("--answers-file", help="The answers file, relative to the project.")
+    ] = ".copier-answers.yml",
 ) -> None:
     """Check that a project is current with its template, unmodified and portable.
 
@@ -46,7 +49,14 @@ def check(
     from dlscaffold._check import check_project
 
     with error_boundary():
-        report = check_project(path, fail_on=fail_on, ignore=ignore or (), drift=drift, trust=trust)
+        report = check_project(
+            path,
+            fail_on=fail_on,
+            ignore=ignore or (),
+            drift=drift,
+            trust=trust,
+            answers_file=answers_file,
+        )
     if as_json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

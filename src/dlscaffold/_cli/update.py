@@ -41,6 +41,9 @@ def update(
     patch: Annotated[
         bool, typer.Option("--patch", help="With --diff, also print each file's patch.")
     ] = False,
+    answers_file: Annotated[
+        str, typer.Option("--answers-file", help="The answers file, relative to the project.")
+    ] = ".copier-answers.yml",
 ) -> None:
     """Update a project to a newer template version with a three-way merge.
 
@@ -62,6 +65,7 @@ def update(
             defaults=defaults,
             trust=trust,
             pretend=diff,
+            answers_file=answers_file,
         )
     _report(result, path=path, patch=patch)
     raise typer.Exit(result.exit_code)
