@@ -30,30 +30,38 @@ def work_tree(project: Path) -> dict[str, str]:
 
 
 @pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+@pytest.mark.parametrize("when", ["at the fourth write", "after all writes"])
 def test_interrupted_update_restores_the_project(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: type[BaseException], when: str
 ) -> None:
     project = make_project(tmp_path, standard_template(tmp_path, upto=2))
-    (project / ".gitignore").write_text("logs/\n")
+    (project / ".gitignore").write_text("logs/\nsrc/new.py\n")
     commit_all(project)
     (project / "logs").mkdir()
     (project / "logs/run.txt").write_text("my run\n")  # ignored, must survive
+    (project / "src/new.py").write_text("mine\n")  # ignored, and v2 writes it: must come back
     before = work_tree(project)
     writes = []
-    real_write = apply_module._write_entry
+    real_write = apply_module.write_entry
 
     def flaky_write(path, entry):
         writes.append(path)
-        if len(writes) == 4:
+        if len(writes) == 4 and when == "at the fourth write":
             raise failure()
         real_write(path, entry)
 
-    monkeypatch.setattr(apply_module, "_write_entry", flaky_write)
+    def fail(*args):
+        raise failure()
+
+    monkeypatch.setattr(apply_module, "write_entry", flaky_write)
+    if when == "after all writes":
+        monkeypatch.setattr(apply_module, "mark_unmerged", fail)
+        monkeypatch.setattr("dlscaffold._update.api.mark_unmerged", fail)
 
     with pytest.raises(failure):
         update_project(project, defaults=True)
 
-    assert len(writes) == 4
+    assert len(writes) >= 4
     assert work_tree(project) == before
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v1"
 

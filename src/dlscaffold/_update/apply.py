@@ -6,13 +6,12 @@ as unmerged and `git mergetool` works on them, as after `copier update`.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
 from dlscaffold._git import git
-from dlscaffold._update.entries import Entry
+from dlscaffold._update.entries import write_entry
 from dlscaffold._update.plan import FileChange, Status
 from dlscaffold._update.rollback import Journal
 
@@ -26,26 +25,12 @@ def write_changes(project: Path, changes: Iterable[FileChange], journal: Journal
         if not change.writes:
             continue
         path = project / change.path
-        if change.before is None:
-            journal.created.append(path)
+        journal.touched.append((path, change.before))
         if change.after is None:
             path.unlink()
             _prune_empty_parents(path.parent, project)
         else:
-            _write_entry(path, change.after)
-
-
-def _write_entry(path: Path, entry: Entry) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_symlink() or (entry.is_link and path.exists()):
-        path.unlink()
-    if entry.is_link:
-        path.symlink_to(os.fsdecode(entry.data))
-        return
-    path.write_bytes(entry.data)
-    mode = path.stat().st_mode
-    exec_bits = (mode & 0o444) >> 2
-    path.chmod(mode | exec_bits if entry.executable else mode & ~0o111)
+            write_entry(path, change.after)
 
 
 def _prune_empty_parents(folder: Path, root: Path) -> None:

@@ -63,3 +63,17 @@ def list_tree(root: Path) -> set[str]:
             if Path(dirpath, name).is_symlink():
                 found.add(prefix + name)  # os.walk does not descend into linked folders
     return found
+
+
+def write_entry(path: Path, entry: Entry) -> None:
+    """Make `path` hold `entry`, replacing a file or symlink already there."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_symlink() or (entry.is_link and path.exists()):
+        path.unlink()
+    if entry.is_link:
+        path.symlink_to(os.fsdecode(entry.data))
+        return
+    path.write_bytes(entry.data)
+    mode = path.stat().st_mode
+    exec_bits = (mode & 0o444) >> 2
+    path.chmod(mode | exec_bits if entry.executable else mode & ~0o111)
