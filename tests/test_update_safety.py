@@ -135,6 +135,24 @@ def test_relative_src_path_works_from_any_directory(
     assert recorded == str((tmp_path / "template").resolve())
 
 
+def test_relative_src_path_is_repaired_even_without_a_new_version(tmp_path: Path) -> None:
+    project = make_project(tmp_path, standard_template(tmp_path, upto=1))
+    answers_path = project / ".copier-answers.yml"
+    answers = yaml.safe_load(answers_path.read_text())
+    answers["_src_path"] = "../template"
+    answers_path.write_text(yaml.safe_dump(answers))
+    commit_all(project)
+
+    result = update_project(project, defaults=True)
+
+    assert [c.path for c in result.changes] == [".copier-answers.yml"]
+    recorded = yaml.safe_load(answers_path.read_text())
+    assert (recorded["_src_path"], recorded["_commit"]) == (
+        str((tmp_path / "template").resolve()),
+        "v1",
+    )
+
+
 def test_project_from_unversioned_template_gets_a_clear_error(tmp_path: Path) -> None:
     project = make_project(tmp_path, standard_template(tmp_path, upto=1))
     answers_path = project / ".copier-answers.yml"

@@ -93,7 +93,7 @@ def update_project(
             f"The project is at template version {recorded.commit}, newer than {target}; "
             "downgrades are not supported."
         )
-    if target == recorded.commit and not data:
+    if target == recorded.commit and not data and src == recorded.src:
         return UpdateResult(project, recorded.commit, target, (), applied=False)
     with tempfile.TemporaryDirectory(prefix="dlscaffold-update-") as tmp, ExitStack() as stack:
         new = stack.enter_context(
