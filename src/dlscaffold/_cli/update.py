@@ -47,7 +47,7 @@ def update(
 ) -> None:
     """Update a project to a newer template version with a three-way merge.
 
-    Exit codes: 0 updated, 5 updated with conflicts, 6 nothing to do, 1 refused
+    Exit codes: 0 updated, 5 updated with conflicts, 6 nothing to do, 1 refused, 4 untrusted
     (a preview exits with the code the update would give).
     """
     from dlscaffold._update import update_project
