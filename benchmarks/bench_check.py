@@ -11,40 +11,38 @@ markdown table.
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-from bench_update import REPEATS, build_template, environment, make_project, report
+from bench_update import (
+    REPEATS,
+    build_template,
+    environment,
+    make_project,
+    measure,
+    medians,
+    report,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_check(project: Path, env: dict[str, str], *extra: str) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(
-        [sys.executable, "-m", "dlscaffold", "check", str(project), "--fail-on", "none", *extra],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    seconds = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise RuntimeError(f"check failed ({proc.returncode}): {proc.stderr}")
-    return seconds
+def run_check(project: Path, env: dict[str, str], *extra: str) -> tuple[float, float]:
+    command = [sys.executable, "-m", "dlscaffold", "check", str(project), "--fail-on", "none"]
+    return measure([*command, *extra], project, env)
 
 
-def in_process(project: Path, env: dict[str, str]) -> float:
+def in_process(project: Path, env: dict[str, str]) -> dict[str, float]:
+    """Median wall and CPU time of `check_project` called in one warm process."""
     code = (
         "import sys, time, statistics; from dlscaffold._check import check_project; "
-        "check_project(sys.argv[1]); t = []\n"
+        "check_project(sys.argv[1]); w = []; c = []\n"
         "for _ in range(5):\n"
-        "    s = time.perf_counter(); check_project(sys.argv[1])\n"
-        "    t.append(time.perf_counter() - s)\n"
-        "print(statistics.median(t))"
+        "    s, p = time.perf_counter(), time.process_time(); check_project(sys.argv[1])\n"
+        "    w.append(time.perf_counter() - s); c.append(time.process_time() - p)\n"
+        "print(statistics.median(w), statistics.median(c))"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code, str(project)],
@@ -53,7 +51,8 @@ def in_process(project: Path, env: dict[str, str]) -> float:
         text=True,
         check=True,
     )
-    return float(proc.stdout.strip())
+    wall, cpu = map(float, proc.stdout.split())
+    return {"s": wall, "cpu_s": cpu}
 
 
 def main() -> None:
@@ -70,29 +69,13 @@ def main() -> None:
             cold.append(run_check(project, env))
         warm = [run_check(project, env) for _ in range(REPEATS)]
         no_drift = [run_check(project, env, "--no-drift") for _ in range(REPEATS)]
-        rows = [
-            {
-                "case": "cold render cache (process)",
-                "tool": "dlscaffold",
-                "s": statistics.median(cold),
-            },
-            {
-                "case": "warm render cache (process)",
-                "tool": "dlscaffold",
-                "s": statistics.median(warm),
-            },
-            {
-                "case": "--no-drift (process)",
-                "tool": "dlscaffold",
-                "s": statistics.median(no_drift),
-            },
-            {
-                "case": "warm, in-process check_project",
-                "tool": "dlscaffold",
-                "s": in_process(project, env),
-            },
-        ]
-    report(rows, "check")
+        cases = {
+            "cold render cache (process)": medians(cold),
+            "warm render cache (process)": medians(warm),
+            "--no-drift (process)": medians(no_drift),
+            "warm, in-process check_project": in_process(project, env),
+        }
+    report([{"case": c, "tool": "dlscaffold", **t} for c, t in cases.items()], "check")
 
 
 if __name__ == "__main__":

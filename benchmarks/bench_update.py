@@ -1,8 +1,8 @@
 """Benchmark `dlscaffold update` against a plain `copier update` of the same project.
 
 Builds a 44-file template repository with 21 tagged versions in a temporary folder, generates
-a project at v1 with a user edit, and times (median of REPEATS fresh copies, each a new
-process, so imports count):
+a project at v1 with a user edit, and times (median of BENCH_REPEATS=5 fresh copies, each a
+new process, so imports count; compared commands run in alternating rounds):
 
 - `copier update --defaults --vcs-ref v2` against `dlscaffold update --defaults --vcs-ref v2`,
   from a loose and from a packed (`git gc`) template repository;
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -26,7 +27,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results"
-REPEATS = int(os.environ.get("BENCH_REPEATS", "3"))
+REPEATS = int(os.environ.get("BENCH_REPEATS", "5"))
 VERSIONS = 21
 
 COPIER_YML = """\
@@ -111,19 +112,50 @@ def make_project(template: Path, dest: Path, env: dict[str, str]) -> Path:
     return dest
 
 
-def timed(command: list[str], project: Path, scratch: Path, env: dict[str, str]) -> float:
-    """Median wall time of `command` run in fresh copies of `project`."""
-    times = []
-    for _ in range(REPEATS):
-        copy = scratch / "copy"
-        shutil.rmtree(copy, ignore_errors=True)
-        shutil.copytree(project, copy, symlinks=True)
-        start = time.perf_counter()
-        proc = subprocess.run(command, cwd=copy, env=env, capture_output=True, text=True)
-        times.append(time.perf_counter() - start)
-        if proc.returncode not in (0, 5):
-            raise RuntimeError(f"{command} failed ({proc.returncode}): {proc.stderr}")
-    return statistics.median(times)
+def measure(
+    command: list[str], cwd: Path, env: dict[str, str], ok: tuple[int, ...] = (0,)
+) -> tuple[float, float]:
+    """Run `command`; return its wall time and the CPU time (user + system) of it and its
+    children, which a busy machine disturbs much less than wall time."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in ok:
+        raise RuntimeError(f"{command} failed ({proc.returncode}): {proc.stderr}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu
+
+
+def run_once(
+    command: list[str], project: Path, scratch: Path, env: dict[str, str]
+) -> tuple[float, float]:
+    """Wall and CPU time of `command` run in a fresh copy of `project`."""
+    copy = scratch / "copy"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(project, copy, symlinks=True)
+    return measure(command, copy, env, ok=(0, 5))
+
+
+def compare(
+    commands: dict[str, list[str]], project: Path, scratch: Path, env: dict[str, str]
+) -> dict[str, dict[str, float]]:
+    """Median times of several commands, run in alternating rounds so load hits all alike."""
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for round_ in range(REPEATS):
+        names = list(commands)[:: 1 if round_ % 2 == 0 else -1]
+        for name in names:
+            times[name].append(run_once(commands[name], project, scratch, env))
+    return {name: medians(values) for name, values in times.items()}
+
+
+def medians(samples: list[tuple[float, float]]) -> dict[str, float]:
+    """Median wall and CPU seconds of (wall, cpu) samples."""
+    return {
+        "s": statistics.median(w for w, _ in samples),
+        "cpu_s": statistics.median(c for _, c in samples),
+    }
 
 
 def copier_update(ref: str) -> list[str]:
@@ -144,30 +176,32 @@ def main() -> None:
             label = "packed" if packed else "loose"
             template = build_template(tmp / f"template-{label}", packed=packed)
             project = make_project(template, tmp / f"proj-{label}", env)
-            for tool, command in (("copier", copier_update), ("dlscaffold", dlscaffold_update)):
-                seconds = timed(command("v2"), project, tmp, env)
-                rows.append({"case": f"v1 -> v2, {label} template", "tool": tool, "s": seconds})
+            commands = {"copier": copier_update("v2"), "dlscaffold": dlscaffold_update("v2")}
+            for tool, times in compare(commands, project, tmp, env).items():
+                rows.append({"case": f"v1 -> v2, {label} template", "tool": tool, **times})
             if packed:
-                for skipped in (1, 5, 10, 20):
-                    seconds = timed(dlscaffold_update(f"v{1 + skipped}"), project, tmp, env)
-                    rows.append(
-                        {
-                            "case": f"skip {skipped} versions, packed",
-                            "tool": "dlscaffold",
-                            "s": seconds,
-                        }
-                    )
+                skips = {
+                    f"skip {k} versions, packed": dlscaffold_update(f"v{1 + k}")
+                    for k in (1, 5, 10, 20)
+                }
+                for case, times in compare(skips, project, tmp, env).items():
+                    rows.append({"case": case, "tool": "dlscaffold", **times})
     report(rows, "update")
 
 
 def report(rows: list[dict[str, object]], name: str) -> None:
     """Write rows as JSON and print them as a markdown table."""
     RESULTS.mkdir(parents=True, exist_ok=True)
-    meta = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeats": REPEATS}
+    meta = {
+        "python": sys.version.split()[0],
+        "cpus": os.cpu_count(),
+        "repeats": REPEATS,
+        "load_average_1min": os.getloadavg()[0],
+    }
     (RESULTS / f"{name}.json").write_text(json.dumps({"meta": meta, "rows": rows}, indent=2))
-    print("| case | tool | median s |\n|---|---|---|")
+    print("| case | tool | median wall s | median CPU s |\n|---|---|---|---|")
     for row in rows:
-        print(f"| {row['case']} | {row['tool']} | {row['s']:.2f} |")
+        print(f"| {row['case']} | {row['tool']} | {row['s']:.2f} | {row['cpu_s']:.2f} |")
 
 
 if __name__ == "__main__":
