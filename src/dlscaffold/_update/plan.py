@@ -94,10 +94,12 @@ def _kept(rel: str, kind: Kind, p: Entry | None, n: Entry | None, note: str) -> 
 
 def _merge(rel: str, b: Entry | None, p: Entry, n: Entry) -> FileChange:
     base = b.data if b is not None else b""
-    merged = merge_yaml(base, p.data, n.data) if is_yaml(rel) else None
-    by_key, conflicts = merged is not None, 0
-    if merged is None:
-        merged, conflicts = merge_text(base, p.data, n.data)
+    merged, conflicts = merge_text(base, p.data, n.data)
+    by_key = False
+    if conflicts and is_yaml(rel):
+        by_yaml = merge_yaml(base, p.data, n.data)
+        if by_yaml is not None:
+            merged, conflicts, by_key = by_yaml, 0, True
     # The executable bit follows whichever side changed it, the user's first.
     executable = p.executable if b is None or p.executable != b.executable else n.executable
     after = Entry(merged, executable=executable)
