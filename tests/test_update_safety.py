@@ -88,6 +88,8 @@ def test_tasks_run_once_in_the_project_when_trusted(tmp_path: Path) -> None:
         example_data=False,
     ).path
     assert (project / "tasks.log").read_text() == "ran\n"
+    update_project(project, defaults=True, trust=True, pretend=True)
+    assert (project / "tasks.log").read_text() == "ran\n"  # a preview runs nothing
 
     result = update_project(project, defaults=True, trust=True)
 
