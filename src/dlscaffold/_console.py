@@ -79,16 +79,24 @@ def print_data(renderable: Any) -> None:
 
 
 def print_table(
-    columns: Sequence[str], rows: Iterable[Sequence[str]], *, title: str | None = None
+    columns: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    title: str | None = None,
+    styles: dict[str, str] | None = None,
 ) -> None:
-    """Print plain-text `rows` (escaped, never markup) as a table on stdout."""
+    """Print plain-text `rows` as a table on stdout; `styles` maps a cell's text to a style.
+
+    Cells are escaped, never markup, so file names with brackets print as they are.
+    """
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", header_style="bold")
     for column in columns:
         table.add_column(column, overflow="fold")
+    styles = styles or {}
     for row in rows:
-        table.add_row(*(escape(cell) for cell in row))
+        table.add_row(*(f"[{styles[c]}]{escape(c)}[/]" if c in styles else escape(c) for c in row))
     out_console().print(table)
 
 

@@ -6,8 +6,9 @@ copier is imported inside the functions, because importing it costs about 0.25 s
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -123,3 +124,101 @@ def _one_line(error: BaseException) -> str:
         if line.lower().startswith(("fatal:", "error:")):
             return line
     return lines[0] if lines else type(error).__name__
+
+
+# --- Rendering for `dlscaffold update` and `dlscaffold check` ------------------------------
+
+
+@dataclass(frozen=True)
+class Render:
+    """A template version rendered into a scratch folder, without running its tasks."""
+
+    path: Path
+    version: str | None
+    commit: str | None
+    exclusions: tuple[str, ...]
+    match_skip: Callable[[Path], bool]
+    has_tasks: bool
+    run_tasks: Callable[[Path], None]
+    migrations: Callable[[str, Render], list[Any]]
+    run_migrations: Callable[[str, Render, Path], None]
+    template: Any  # copier's Template, opaque outside this module
+
+
+@contextmanager
+def rendered(
+    *,
+    src: str,
+    dst: Path,
+    vcs_ref: str | None,
+    data: Mapping[str, Any],
+    defaults: bool,
+    trust: bool,
+    exclude: tuple[str, ...] = (),
+    checked: Mapping[str, Any] | None = None,
+) -> Iterator[Render]:
+    """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
+
+    Only questions missing from `data` are asked (none when `defaults`); the answers in
+    `checked` (the user's own) must name questions of this version. `exclude` adds exclusion
+    patterns to the template's. While the context is
+    open, `Render.run_tasks(project)` runs the template's tasks once in `project`, from the
+    same template clone (no further clone).
+    """
+    from copier._main import _operation
+    from copier.errors import UnsafeTemplateError, UserMessageError
+
+    with _worker(
+        src_path=src, dst_path=dst, vcs_ref=vcs_ref, data=dict(data), defaults=defaults,
+        unsafe=trust, quiet=True, skip_tasks=True, overwrite=True, cleanup_on_error=False,
+        exclude=list(exclude),
+    ) as worker:  # fmt: skip
+        _check_answers(checked or {}, _questions(worker, src))
+        # HACK copier 9.19 runs `git config core.fileMode` once per rendered file to sync the
+        # destination's git index; a scratch folder has no git index, so each call (a third
+        # of an update's time) is a no-op.
+        _skip_index_sync(worker)
+        try:
+            worker.run_copy()
+        except UnsafeTemplateError as error:
+            raise UntrustedTemplateError(
+                f"Template '{src}' uses Jinja extensions; review it, then pass --trust."
+            ) from error
+        except (ValueError, TypeError, UserMessageError) as error:
+            raise InvalidAnswerError(_one_line(error)) from error
+
+        def run_in_project(tasks: list[Any], project: Path) -> None:
+            # Run the already-loaded template's tasks in the real project: the internal
+            # renders skipped them, so they run exactly once, where they belong.
+            worker.dst_path = project
+            with suppress(AttributeError):
+                del worker.subproject
+            token = _operation.set("update")
+            try:
+                worker._execute_tasks(tasks)
+            finally:
+                _operation.reset(token)
+
+        def migrations(stage: str, old: Render) -> list[Any]:
+            return list(worker.template.migration_tasks(stage, old.template))
+
+        version = worker.template.version
+        yield Render(
+            path=dst,
+            version=str(version) if version else None,
+            commit=worker.template.commit,
+            exclusions=tuple(worker.template.exclude),
+            match_skip=worker.match_skip,
+            has_tasks=bool(worker.template.tasks),
+            run_tasks=lambda project: run_in_project(list(worker.template.tasks), project),
+            migrations=migrations,
+            run_migrations=lambda stage, old, project: run_in_project(
+                migrations(stage, old), project
+            ),
+            template=worker.template,
+        )
+
+
+def _skip_index_sync(worker: Worker) -> None:
+    if hasattr(worker, "_sync_git_index_executable_bit"):
+        object.__setattr__(worker, "_sync_git_index_executable_bit", lambda *args: None)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from dlscaffold import __version__, _console
-from dlscaffold._cli import data, new
+from dlscaffold._cli import check, data, new, update
 
 app = typer.Typer(
     name="dlscaffold",
@@ -18,6 +18,8 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("new")(new.new)
+app.command("update")(update.update)
+app.command("check")(check.check)
 app.add_typer(data.app, name="data")
 
 

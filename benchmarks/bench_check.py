@@ -1,0 +1,82 @@
+"""Benchmark `dlscaffold check` on a generated 44-file project (target: under 0.5 s).
+
+Times, as fresh processes (median of REPEATS): a check with a cold render cache (as on a
+fresh CI machine that never ran `dlscaffold update`), a warm one, one without the drift
+check, and the in-process `check_project` call without interpreter start-up.
+
+Run: `python benchmarks/bench_check.py`; writes benchmarks/results/check.json and prints a
+markdown table.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from bench_update import (
+    REPEATS,
+    build_template,
+    environment,
+    make_project,
+    measure,
+    medians,
+    report,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_check(project: Path, env: dict[str, str], *extra: str) -> tuple[float, float]:
+    command = [sys.executable, "-m", "dlscaffold", "check", str(project), "--fail-on", "none"]
+    return measure([*command, *extra], project, env)
+
+
+def in_process(project: Path, env: dict[str, str]) -> dict[str, float]:
+    """Median wall and CPU time of `check_project` called in one warm process."""
+    code = (
+        "import sys, time, statistics; from dlscaffold._check import check_project; "
+        "check_project(sys.argv[1]); w = []; c = []\n"
+        "for _ in range(5):\n"
+        "    s, p = time.perf_counter(), time.process_time(); check_project(sys.argv[1])\n"
+        "    w.append(time.perf_counter() - s); c.append(time.process_time() - p)\n"
+        "print(statistics.median(w), statistics.median(c))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(project)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu = map(float, proc.stdout.split())
+    return {"s": wall, "cpu_s": cpu}
+
+
+def main() -> None:
+    """Run the benchmark, write results/check.json and print a markdown table."""
+    with tempfile.TemporaryDirectory(prefix="dlscaffold-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = environment(tmp)
+        template = build_template(tmp / "template", versions=2, packed=True)
+        project = make_project(template, tmp / "proj", env)
+        cache = tmp / ".cache" / "dlscaffold"
+        cold = []
+        for _ in range(REPEATS):
+            shutil.rmtree(cache, ignore_errors=True)
+            cold.append(run_check(project, env))
+        warm = [run_check(project, env) for _ in range(REPEATS)]
+        no_drift = [run_check(project, env, "--no-drift") for _ in range(REPEATS)]
+        cases = {
+            "cold render cache (process)": medians(cold),
+            "warm render cache (process)": medians(warm),
+            "--no-drift (process)": medians(no_drift),
+            "warm, in-process check_project": in_process(project, env),
+        }
+    report([{"case": c, "tool": "dlscaffold", **t} for c, t in cases.items()], "check")
+
+
+if __name__ == "__main__":
+    main()

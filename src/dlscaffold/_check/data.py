@@ -1,0 +1,50 @@
+"""Data habits: the dataset module's problems, and no data, logs or models tracked by git."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dlscaffold._check.findings import Finding
+from dlscaffold._git import git
+
+ARTIFACT_DIRS = ("data", "logs", "models")
+# Placeholders and manifests that belong in git even under those folders.
+ALLOWED_NAMES = frozenset({".gitkeep", ".gitignore", "README.md", "datasets.yaml"})
+
+
+def check_tracked_artifacts(project: Path) -> list[Finding]:
+    """Report files git tracks under data/, logs/ or models/ (besides placeholders)."""
+    out = git("ls-files", "-z", "--", *ARTIFACT_DIRS, cwd=project, check=False)
+    return [
+        Finding(
+            "tracked-artifact",
+            "data",
+            f"{rel} is tracked by git.",
+            f"Untrack it (`git rm --cached -r {rel}`) and keep {rel.split('/')[0]}/ in .gitignore.",
+            rel,
+        )
+        for rel in sorted(filter(None, out.split("\0")))
+        if rel.rsplit("/", 1)[-1] not in ALLOWED_NAMES
+    ]
+
+
+def check_datasets(project: Path) -> list[Finding]:
+    """Findings of the dataset module (manifests, protection), when it is installed."""
+    try:
+        from dlscaffold._data.health import dataset_problems
+    except ImportError:
+        return []
+    return [
+        Finding(str(p.id), "data", str(p.message), str(p.hint), _rel(project, p.path))
+        for p in dataset_problems(project)
+    ]
+
+
+def _rel(project: Path, path: object) -> str | None:
+    if path is None:
+        return None
+    candidate = Path(str(path))
+    try:
+        return candidate.relative_to(project).as_posix() if candidate.is_absolute() else str(path)
+    except ValueError:
+        return str(path)

@@ -1,0 +1,101 @@
+"""Digests of a pristine render of a template version, cached per user.
+
+Rendering costs most of a check (copier import and a clone); the digests of one
+(template, version, answers) triple never change, so they are cached under
+`~/.cache/dlscaffold/pristine/`. `dlscaffold update` stores the digests of the version it
+has just rendered, so the first check after an update is fast too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from dlscaffold import __version__
+from dlscaffold._fs import atomic_write_text
+from dlscaffold._update.entries import Entry, list_tree, read_entry
+
+
+def digest(entry: Entry) -> str:
+    """Return a short, comparable description of a file or symlink."""
+    kind = "link" if entry.is_link else "exec" if entry.executable else "file"
+    return f"{kind}:{hashlib.sha256(entry.data).hexdigest()}"
+
+
+def tree_digests(
+    root: Path, *, skip: Callable[[str], bool], answers_relpath: str
+) -> dict[str, str]:
+    """Digest every rendered path that drift checks compare (skip-if-exists and answers out)."""
+    result = {}
+    for rel in sorted(list_tree(root)):
+        entry = read_entry(root / rel)
+        if entry is not None and rel != answers_relpath and not skip(rel):
+            result[rel] = digest(entry)
+    return result
+
+
+def cache_key(src: str, commit: str, answers: Mapping[str, Any]) -> str:
+    """Key a render by template source, version, answers and the tools that render it."""
+    from importlib.metadata import version
+
+    payload = json.dumps(
+        [src, commit, dict(answers), __version__, version("copier")], sort_keys=True, default=str
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "dlscaffold" / "pristine"
+
+
+def load(key: str) -> dict[str, str] | None:
+    """Return cached digests, or None."""
+    try:
+        data = json.loads((_cache_dir() / f"{key}.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def store(key: str, digests: Mapping[str, str]) -> None:
+    """Cache digests; a cache that cannot be written is silently skipped."""
+    folder = _cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(folder / f"{key}.json", json.dumps(dict(digests), sort_keys=True))
+    except OSError:
+        pass
+
+
+def pristine_digests(
+    *, src: str, commit: str, answers: Mapping[str, Any], answers_relpath: str, trust: bool
+) -> dict[str, str]:
+    """Return the digests of a pristine render of `src` at `commit`, from cache if possible."""
+    key = cache_key(src, commit, answers)
+    cached = load(key)
+    if cached is not None:
+        return cached
+    from dlscaffold._engine import rendered
+
+    with tempfile.TemporaryDirectory(prefix="dlscaffold-check-") as tmp:
+        with rendered(
+            src=src,
+            dst=Path(tmp, "pristine"),
+            vcs_ref=commit,
+            data=answers,
+            defaults=True,
+            trust=trust,
+        ) as render:
+            digests = tree_digests(
+                render.path,
+                skip=lambda rel: render.match_skip(Path(rel)),
+                answers_relpath=answers_relpath,
+            )
+    store(key, digests)
+    return digests

@@ -1,0 +1,78 @@
+"""`dlscaffold check`: the CI gate that a project is current, clean and portable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dlscaffold import _console
+from dlscaffold._cli._boundary import error_boundary
+
+if TYPE_CHECKING:
+    from dlscaffold._check import CheckReport
+
+
+def check(
+    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the findings as JSON on stdout.")
+    ] = False,
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fail-on",
+            metavar="IDS",
+            help="Findings that fail the run: all (default), none, groups or ids, comma-separated.",
+        ),
+    ] = None,
+    ignore: Annotated[
+        list[str] | None,
+        typer.Option("--ignore", metavar="GLOB", help="Leave paths out of the drift check."),
+    ] = None,
+    drift: Annotated[
+        bool, typer.Option("--drift/--no-drift", help="Compare files with the template.")
+    ] = True,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow a template with Jinja extensions to render.")
+    ] = False,
+    answers_file: Annotated[
+        str, typer.Option("--answers-file", help="The answers file, relative to the project.")
+    ] = ".copier-answers.yml",
+) -> None:
+    """Check that a project is current with its template, unmodified and portable.
+
+    Exit codes: 0 passed, 3 only an update is available, 7 other findings, 1 cannot check.
+    """
+    from dlscaffold._check import check_project
+
+    with error_boundary():
+        report = check_project(
+            path,
+            fail_on=fail_on,
+            ignore=ignore or (),
+            drift=drift,
+            trust=trust,
+            answers_file=answers_file,
+        )
+    if as_json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        _report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _report(report: CheckReport) -> None:
+    if report.findings:
+        rows = [
+            ["FAIL" if report.fails(f) else "warn", f.id, f.message, f.hint]
+            for f in report.findings
+        ]
+        _console.print_table(["", "finding", "message", "fix"], rows, styles={"FAIL": "bold red"})
+    version = report.template_version or "unknown"
+    if report.failing:
+        _console.error(f"{len(report.failing)} finding(s) fail the check (template {version}).")
+    else:
+        _console.success(f"All checks passed (template {version}).")

@@ -1,0 +1,102 @@
+"""`dlscaffold update`: bring a project to a newer template version, or preview it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from dlscaffold import _console
+from dlscaffold._cli._boundary import error_boundary
+from dlscaffold._cli._parsing import parse_pairs
+from dlscaffold.errors import UserError
+
+if TYPE_CHECKING:
+    from dlscaffold._update import UpdateResult
+
+_STATUS_STYLES = {"conflict": "bold red", "kept": "yellow", "deleted": "red", "added": "green"}
+
+
+def update(
+    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
+    vcs_ref: Annotated[
+        str | None, typer.Option("--vcs-ref", help="Target template version (default: newest).")
+    ] = None,
+    data: Annotated[
+        list[str] | None,
+        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Change or give an answer."),
+    ] = None,
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Answer new questions with their defaults.")
+    ] = False,
+    trust: Annotated[
+        bool, typer.Option("--trust", help="Allow a non-default template to run its tasks.")
+    ] = False,
+    diff: Annotated[
+        bool,
+        typer.Option("--diff", "--pretend", help="Preview the changes; write nothing."),
+    ] = False,
+    patch: Annotated[
+        bool, typer.Option("--patch", help="With --diff, also print each file's patch.")
+    ] = False,
+    answers_file: Annotated[
+        str, typer.Option("--answers-file", help="The answers file, relative to the project.")
+    ] = ".copier-answers.yml",
+) -> None:
+    """Update a project to a newer template version with a three-way merge.
+
+    Exit codes: 0 updated, 5 updated with conflicts, 6 nothing to do, 1 refused, 4 untrusted
+    (a preview exits with the code the update would give).
+    """
+    from dlscaffold._update import update_project
+
+    with error_boundary():
+        if not defaults and not sys.stdin.isatty():
+            raise UserError(
+                "Input is not a terminal: pass --defaults to answer new template questions "
+                "with their defaults (and --data KEY=VALUE to choose others)."
+            )
+        result = update_project(
+            path,
+            vcs_ref=vcs_ref,
+            data=parse_pairs(data, option="--data"),
+            defaults=defaults,
+            trust=trust,
+            pretend=diff,
+            answers_file=answers_file,
+        )
+    _report(result, path=path, patch=patch)
+    raise typer.Exit(result.exit_code)
+
+
+def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
+    if result.nothing_to_do:
+        _console.success(f"Nothing to do: {path} is at template version {result.old_version}.")
+        return
+    verb = "Would update" if not result.applied else "Updated"
+    _console.info(f"{verb} {path} from template {result.old_version} to {result.new_version}.")
+    rows = [
+        [c.status.value, c.kind.value, c.path, c.note] for c in result.changes if c.writes or c.note
+    ]
+    _console.print_table(["status", "kind", "path", "note"], rows, styles=_STATUS_STYLES)
+    if patch and not result.applied:
+        from dlscaffold._update.patch import change_patch
+
+        for change in result.changes:
+            if change.writes:
+                _console.print_data(_console.escape(change_patch(change).rstrip("\n")))
+    _summarise_conflicts(result)
+
+
+def _summarise_conflicts(result: UpdateResult) -> None:
+    if result.applied and result.leftover_markers:
+        _console.warning(
+            f"{len(result.leftover_markers)} file(s) hold conflict markers: "
+            f"{', '.join(result.leftover_markers)}. Resolve them, then commit."
+        )
+    elif result.conflicts:
+        _console.warning(f"{len(result.conflicts)} file(s) would conflict.")
+    elif result.applied:
+        _console.success("No conflicts. Review with `git diff`, then commit.")

@@ -1,0 +1,15 @@
+"""Exit codes of `dlscaffold update`, distinct from those in `dlscaffold.errors`.
+
+0 and 1 keep their global meaning; 2 (usage), 3 (update available, `check`), 4 (untrusted)
+and 130 (interrupted) are never reused. A preview (`--diff`) exits with the code the same
+update would have given.
+"""
+
+from __future__ import annotations
+
+from dlscaffold.errors import EXIT_OK, EXIT_USER_ERROR
+
+EXIT_UPDATED = EXIT_OK
+EXIT_REFUSED = EXIT_USER_ERROR  # dirty tree, no answers file, downgrade, unknown version
+EXIT_UPDATED_WITH_CONFLICTS = 5
+EXIT_NOTHING_TO_DO = 6
