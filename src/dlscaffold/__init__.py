@@ -1,6 +1,7 @@
 """dlscaffold: deep-learning projects with good engineering habits from the first minute.
 
-The public Python API is `create_project` and the exceptions in `dlscaffold.errors`.
+The public Python API is `create_project`, `update_project`, `check_project` and the
+exceptions in `dlscaffold.errors`.
 Heavy modules (copier, rich) load only when an API function is called, so that importing
 the package and `dlscaffold --version` stay fast.
 """
@@ -10,15 +11,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "create_project"]
+__all__ = ["__version__", "check_project", "create_project", "update_project"]
 
 if TYPE_CHECKING:
+    from dlscaffold._check.api import check_project
     from dlscaffold._new import create_project
+    from dlscaffold._update.api import update_project
+
+_LAZY = {
+    "create_project": "dlscaffold._new",
+    "update_project": "dlscaffold._update.api",
+    "check_project": "dlscaffold._check.api",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name == "create_project":
-        from dlscaffold._new import create_project
+    if name in _LAZY:
+        import importlib
 
-        return create_project
+        return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'dlscaffold' has no attribute {name!r}")

@@ -1,8 +1,9 @@
 """Public exception hierarchy of dlscaffold.
 
 Every error a user can cause derives from `UserError` and carries the process exit code the
-CLI uses for it. Constructors never print; the single error boundary in `dlscaffold._cli`
-turns an error into one line on stderr.
+CLI uses for it. All exit codes of every command are defined here, so none is reused.
+Constructors never print; the single error boundary in `dlscaffold._cli` turns an error into
+one line on stderr.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ EXIT_USER_ERROR = 1
 EXIT_USAGE = 2  # Typer's own; never reused by dlscaffold
 EXIT_UPDATE_AVAILABLE = 3
 EXIT_UNTRUSTED = 4
+EXIT_UPDATED_WITH_CONFLICTS = 5  # update: applied, some files hold conflict markers
+EXIT_NOTHING_TO_DO = 6  # update: already at the target version's content
+EXIT_FINDINGS = 7  # check: a failing finding; data verify: a dataset differs
 EXIT_INTERRUPTED = 130
 
 

@@ -6,9 +6,8 @@ failing finding; any other failing finding gives 7. 1 means the check could not 
 
 from __future__ import annotations
 
-from dlscaffold.errors import EXIT_OK, EXIT_UPDATE_AVAILABLE
+from dlscaffold.errors import EXIT_FINDINGS, EXIT_OK, EXIT_UPDATE_AVAILABLE
 
 EXIT_PASSED = EXIT_OK
-EXIT_FINDINGS = 7
 
 __all__ = ["EXIT_FINDINGS", "EXIT_PASSED", "EXIT_UPDATE_AVAILABLE"]

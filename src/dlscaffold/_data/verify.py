@@ -16,11 +16,11 @@ from dlscaffold._data.manifest import FileEntry, Manifest, scan_files, summarize
 from dlscaffold._data.project import DATA_DIR, inspect_command, link_path
 from dlscaffold._data.records import DatasetRecords, load_records, save_records
 from dlscaffold._data.registry import load_registry, now_iso, save_registry
-from dlscaffold.errors import UserError
+from dlscaffold.errors import EXIT_FINDINGS, UserError
 
 # Exit status of `dlscaffold data verify` when a dataset differs from its record or is
 # missing. Distinct from 1 (user error), 2 (usage) and 3 (update available).
-EXIT_DATA_CHANGED = 7
+EXIT_DATA_CHANGED = EXIT_FINDINGS  # a dataset differs from its manifest
 
 Mode = Literal["fast", "full"]
 Status = Literal["ok", "changed", "missing", "accepted"]

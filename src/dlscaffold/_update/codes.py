@@ -7,9 +7,14 @@ update would have given.
 
 from __future__ import annotations
 
-from dlscaffold.errors import EXIT_OK, EXIT_USER_ERROR
+from dlscaffold.errors import (
+    EXIT_NOTHING_TO_DO,
+    EXIT_OK,
+    EXIT_UPDATED_WITH_CONFLICTS,
+    EXIT_USER_ERROR,
+)
 
 EXIT_UPDATED = EXIT_OK
 EXIT_REFUSED = EXIT_USER_ERROR  # dirty tree, no answers file, downgrade, unknown version
-EXIT_UPDATED_WITH_CONFLICTS = 5
-EXIT_NOTHING_TO_DO = 6
+
+__all__ = ["EXIT_NOTHING_TO_DO", "EXIT_REFUSED", "EXIT_UPDATED", "EXIT_UPDATED_WITH_CONFLICTS"]
