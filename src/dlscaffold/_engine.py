@@ -18,53 +18,6 @@ if TYPE_CHECKING:
     from copier._main import Worker
 
 
-def render_new(
-    *,
-    src: str,
-    dst: Path,
-    vcs_ref: str | None,
-    data: Mapping[str, Any],
-    user_defaults: Mapping[str, Any],
-    defaults: bool,
-    trust: bool,
-    quiet: bool,
-) -> str | None:
-    """Render template `src` into the empty folder `dst`; return the template version used.
-
-    Questions are asked interactively unless `defaults` is set.
-    """
-    from copier.errors import UnsafeTemplateError, UserMessageError
-
-    with _worker(
-        src_path=src,
-        dst_path=dst,
-        vcs_ref=vcs_ref,
-        data=dict(data),
-        user_defaults=dict(user_defaults),
-        defaults=defaults,
-        unsafe=trust,
-        quiet=quiet,
-        cleanup_on_error=False,  # dlscaffold owns the temporary destination
-    ) as worker:
-        _check_answers(data, _questions(worker, src))
-        # HACK: copier asks git about the destination's index once per rendered file (about
-        # 45 `git config` calls, 15% of a `new`); the staging folder is never in a git index.
-        worker._sync_git_index_executable_bit = _no_index_to_sync  # type: ignore[method-assign]
-        try:
-            worker.run_copy()
-        except UnsafeTemplateError as error:
-            raise UntrustedTemplateError(
-                f"Template '{src}' runs its own code (tasks, migrations or Jinja extensions); "
-                "review it, then pass --trust to allow it."
-            ) from error
-        except (ValueError, TypeError) as error:
-            raise InvalidAnswerError(_one_line(error)) from error
-        except UserMessageError as error:
-            raise InvalidAnswerError(_one_line(error)) from error
-        version = worker.template.version
-        return str(version) if version else None
-
-
 @contextmanager
 def _worker(**kwargs: Any) -> Iterator[Worker]:
     # `Worker` is copier's internal API; run_copy() would not let us inspect the template's
@@ -73,10 +26,6 @@ def _worker(**kwargs: Any) -> Iterator[Worker]:
 
     with Worker(**kwargs) as worker:
         yield worker
-
-
-def _no_index_to_sync(_dst_relpath: Path, _src_mode: int) -> None:
-    """Stand-in for copier's index sync, pointless in a folder that is not a git repo yet."""
 
 
 def _questions(worker: Worker, src: str) -> dict[str, Any]:
@@ -139,7 +88,7 @@ class Render:
     exclusions: tuple[str, ...]
     match_skip: Callable[[Path], bool]
     has_tasks: bool
-    run_tasks: Callable[[Path], None]
+    run_tasks: Callable[..., None]  # (project, operation="update")
     migrations: Callable[[str, Render], list[Any]]
     run_migrations: Callable[[str, Render, Path], None]
     template: Any  # copier's Template, opaque outside this module
@@ -156,14 +105,15 @@ def rendered(
     trust: bool,
     exclude: tuple[str, ...] = (),
     checked: Mapping[str, Any] | None = None,
+    user_defaults: Mapping[str, Any] | None = None,
 ) -> Iterator[Render]:
     """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
 
     Only questions missing from `data` are asked (none when `defaults`); the answers in
-    `checked` (the user's own) must name questions of this version. `exclude` adds exclusion
-    patterns to the template's. While the context is
-    open, `Render.run_tasks(project)` runs the template's tasks once in `project`, from the
-    same template clone (no further clone).
+    `checked` (the user's own) must name questions of this version; `user_defaults` replace
+    the template's defaults. `exclude` adds exclusion patterns to the template's. While the
+    context is open, `Render.run_tasks(project, operation)` runs the template's tasks once in
+    `project`, from the same template clone (no further clone).
     """
     from copier._main import _operation
     from copier.errors import UnsafeTemplateError, UserMessageError
@@ -171,7 +121,7 @@ def rendered(
     with _worker(
         src_path=src, dst_path=dst, vcs_ref=vcs_ref, data=dict(data), defaults=defaults,
         unsafe=trust, quiet=True, skip_tasks=True, overwrite=True, cleanup_on_error=False,
-        exclude=list(exclude),
+        exclude=list(exclude), user_defaults=dict(user_defaults or {}),
     ) as worker:  # fmt: skip
         _check_answers(checked or {}, _questions(worker, src))
         # HACK copier 9.19 runs `git config core.fileMode` once per rendered file to sync the
@@ -187,13 +137,13 @@ def rendered(
         except (ValueError, TypeError, UserMessageError) as error:
             raise InvalidAnswerError(_one_line(error)) from error
 
-        def run_in_project(tasks: list[Any], project: Path) -> None:
+        def run_in_project(tasks: list[Any], project: Path, operation: str = "update") -> None:
             # Run the already-loaded template's tasks in the real project: the internal
             # renders skipped them, so they run exactly once, where they belong.
             worker.dst_path = project
             with suppress(AttributeError):
                 del worker.subproject
-            token = _operation.set("update")
+            token = _operation.set(operation)
             try:
                 worker._execute_tasks(tasks)
             finally:
@@ -210,7 +160,9 @@ def rendered(
             exclusions=tuple(worker.template.exclude),
             match_skip=worker.match_skip,
             has_tasks=bool(worker.template.tasks),
-            run_tasks=lambda project: run_in_project(list(worker.template.tasks), project),
+            run_tasks=lambda project, operation="update": run_in_project(
+                list(worker.template.tasks), project, operation
+            ),
             migrations=migrations,
             run_migrations=lambda stage, old, project: run_in_project(
                 migrations(stage, old), project

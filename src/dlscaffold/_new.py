@@ -15,15 +15,15 @@ from typing import Any
 
 import yaml
 
+from dlscaffold._check.pristine import remember_render
 from dlscaffold._data.link import LinkedDataset, link_dataset
-from dlscaffold._engine import render_new
+from dlscaffold._engine import rendered
 from dlscaffold._example_data import ensure_digits
 from dlscaffold._fs import make_staging_dir
 from dlscaffold._git import init_and_commit, is_repo_root
 from dlscaffold._templates import install_default_template, is_default_template
-from dlscaffold.errors import DestinationError
-
-ANSWERS_FILE = ".copier-answers.yml"
+from dlscaffold._update.answers import ANSWERS_FILE
+from dlscaffold.errors import DestinationError, UntrustedTemplateError
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,6 @@ def create_project(
     trust: bool = False,
     links: Mapping[str, str | Path] | None = None,
     example_data: bool = True,
-    quiet: bool = True,
 ) -> NewProject:
     """Generate a project at `dest` from `template` (dlscaffold's own by default).
 
@@ -62,19 +61,27 @@ def create_project(
         trust: Allow a non-default template to run its own code (tasks, migrations).
         links: Datasets to link as `data/<name>`: name -> source folder outside the project.
         example_data: Link the digits example dataset into a default-template project.
-        quiet: Hide copier's own progress output.
     """
     dest_abspath = _check_destination(Path(dest))
     data = dict(data or {})
     src = _template_source(template)
-    user_defaults = {"project_name": dest_abspath.name}
     staging = make_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
+    trusted = trust or is_default_template(template)
     try:
-        version = render_new(
-            src=src, dst=staging, vcs_ref=vcs_ref, data=data, user_defaults=user_defaults,
-            defaults=defaults, trust=trust or is_default_template(template), quiet=quiet,
-        )  # fmt: skip
-        answers = _read_answers(staging)
+        with rendered(
+            src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
+            checked=data, user_defaults={"project_name": dest_abspath.name},
+        ) as render:  # fmt: skip
+            answers = _read_answers(staging)
+            remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
+            if render.has_tasks:
+                if not trusted:
+                    raise UntrustedTemplateError(
+                        f"Template '{src}' runs its own tasks; review it, then pass --trust to "
+                        "allow it."
+                    )
+                render.run_tasks(staging, "copy")
+        version = render.version
         linked = [
             link_dataset(staging, name, Path(source), final_project=dest_abspath)
             for name, source in _datasets_to_link(template, answers, links, example_data).items()

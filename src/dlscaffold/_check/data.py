@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dlscaffold._check.findings import Finding
+from dlscaffold._check.findings import Finding, group_of
 from dlscaffold._git import git
 
 ARTIFACT_DIRS = ("data", "logs", "models")
@@ -35,7 +35,7 @@ def check_datasets(project: Path) -> list[Finding]:
     except ImportError:
         return []
     return [
-        Finding(str(p.id), "data", str(p.message), str(p.hint), _rel(project, p.path))
+        Finding(str(p.id), group_of(str(p.id)), str(p.message), str(p.hint), _rel(project, p.path))
         for p in dataset_problems(project)
     ]
 

@@ -14,11 +14,15 @@ import os
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dlscaffold import __version__
 from dlscaffold._fs import atomic_write_text
+from dlscaffold._update.answers import ANSWERS_FILE
 from dlscaffold._update.entries import Entry, list_tree, read_entry
+
+if TYPE_CHECKING:
+    from dlscaffold._engine import Render
 
 
 def digest(entry: Entry) -> str:
@@ -71,6 +75,23 @@ def store(key: str, digests: Mapping[str, str]) -> None:
         atomic_write_text(folder / f"{key}.json", json.dumps(dict(digests), sort_keys=True))
     except OSError:
         pass
+
+
+def remember_render(render: Render, root: Path, answers: Mapping[str, Any]) -> None:
+    """Cache the digests of a render `dlscaffold new` has just made.
+
+    Called before any task or dataset link touched the render, so the project's first check
+    needs no render of its own.
+    """
+    commit, src = answers.get("_commit"), answers.get("_src_path")
+    if not commit or not src or render.commit is None:
+        return  # an unversioned template: check cannot compare against it anyway
+    data = {k: v for k, v in answers.items() if isinstance(k, str) and not k.startswith("_")}
+    relpath = str(getattr(render.template, "answers_relpath", ANSWERS_FILE))
+    digests = tree_digests(
+        root, skip=lambda rel: render.match_skip(Path(rel)), answers_relpath=relpath
+    )
+    store(cache_key(str(src), str(commit), data), digests)
 
 
 def pristine_digests(

@@ -25,7 +25,8 @@ def check(
         typer.Option(
             "--fail-on",
             metavar="IDS",
-            help="Findings that fail the run: all (default), none, groups or ids, comma-separated.",
+            help="Findings that fail the run: default (all but reminders), all, none, groups "
+            "or ids, comma-separated.",
         ),
     ] = None,
     ignore: Annotated[
