@@ -47,6 +47,12 @@ def write_results(name: str, rows: list[dict[str, object]], **extra: object) -> 
     return path
 
 
+def cell_text(value: object) -> str:
+    """Format a table cell: floats to 3 significant digits, pipes escaped."""
+    text = f"{value:.3g}" if isinstance(value, float) else str(value)
+    return text.replace("|", "\\|")
+
+
 def markdown_table(rows: list[dict[str, object]]) -> str:
     """Format result rows as a markdown table."""
     lines = ["| metric | value | target | ok |", "|---|---|---|---|"]
@@ -54,5 +60,6 @@ def markdown_table(rows: list[dict[str, object]]) -> str:
         value = row["value"]
         shown = f"{value:.3g} {row.get('unit', '')}".strip() if isinstance(value, float) else value
         ok = {True: "yes", False: "**no**", None: ""}[row.get("ok")]
-        lines.append(f"| {row['metric']} | {shown} | {row.get('target', '')} | {ok} |")
+        cells = (row["metric"], shown, row.get("target", ""), ok)
+        lines.append("| " + " | ".join(cell_text(c) for c in cells) + " |")
     return "\n".join(lines)

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from _common import RESULTS_DIR, markdown_table
+from _common import RESULTS_DIR, cell_text, markdown_table
 
 HERE = Path(__file__).parent
 DOC = HERE.parent / "docs" / "benchmarks.md"
@@ -46,16 +46,28 @@ def write_summary() -> None:
     parts = [INTRO]
     for path in sorted(RESULTS_DIR.glob("*.json")):
         result = json.loads(path.read_text())
-        machine = result.get("machine", {})
-        parts.append(f"## {result['benchmark']}\n")
+        machine = result.get("machine") or result.get("meta") or {}
+        parts.append(f"## {result.get('benchmark', path.stem)}\n")
         if result.get("description"):
             parts.append(f"{result['description']}\n")
-        parts.append(markdown_table(result["rows"]) + "\n")
+        rows = result["rows"]
+        table = markdown_table(rows) if rows and "metric" in rows[0] else generic_table(rows)
+        parts.append(table + "\n")
         parts.append(
             f"<small>Python {machine.get('python')}, {machine.get('cpus')} CPUs; "
             f"source: `benchmarks/results/{path.name}`.</small>\n"
         )
     DOC.write_text("\n".join(parts))
+
+
+def generic_table(rows: list[dict[str, object]]) -> str:
+    """Format rows of any keys as a markdown table (floats with 3 significant digits)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for row in rows:
+        cells = [row.get(c, "") for c in columns]
+        lines.append("| " + " | ".join(cell_text(c) for c in cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
