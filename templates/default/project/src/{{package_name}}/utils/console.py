@@ -1,0 +1,41 @@
+"""Terminal output: messages go to stderr through one rich Console; data goes to stdout."""
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def info(message: str) -> None:
+    """Print a plain status line."""
+    console.print(message)
+
+
+def warn(message: str) -> None:
+    """Print a warning the user should act on."""
+    console.print(f"[bold yellow]warning:[/] {message}")
+
+
+def error(message: str) -> None:
+    """Print a one-line error."""
+    console.print(f"[bold red]error:[/] {message}")
+
+
+def make_progress(*, enabled: bool) -> Progress:
+    """A progress bar showing batches and throughput; silent when disabled."""
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not enabled,
+        transient=True,
+    )
