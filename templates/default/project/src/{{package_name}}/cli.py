@@ -77,12 +77,18 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
 
 def _cmd_train(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
+    checkpoint = None
+    if args.resume:
+        from .train import find_checkpoint, resume_config
+
+        checkpoint = find_checkpoint(args.resume, Path(cfg.paths.logs), Path(cfg.paths.models))
+        cfg = resume_config(checkpoint, args.overrides)
     if args.print_config:
         sys.stdout.write(OmegaConf.to_yaml(cfg))
         return 0
-    from .train import train  # imports torch: keep `--help` fast
+    from .train import train  # imports torch: keep --help and --print-config fast
 
-    metrics = train(cfg)
+    metrics = train(cfg, resume_from=checkpoint)
     info(f"done: val_acc {metrics['val_acc']:.4f}  val_loss {metrics['val_loss']:.4f}")
     return 0
 

@@ -2,37 +2,64 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
+import torch
 from omegaconf import DictConfig
 
 from .build import build_checkpoint_keeper, build_dataloaders, build_trainer
-from .config import save_config, to_dict
-from .utils.console import info
+from .config import make_config, save_config, to_dict
+from .errors import CheckpointError
+from .utils.checkpoint import load_checkpoint_file
+from .utils.console import info, warn
 from .utils.device import resolve_device
 from .utils.distributed import DistInfo, broadcast_object, cleanup_distributed, init_distributed
-from .utils.runs import create_run_dir
+from .utils.runs import create_run_dir, resolve_latest, track_status, update_latest
 from .utils.seed import seed_everything
+from .utils.snapshot import write_snapshot
 from .utils.tensorboard import TensorBoardLogger, flatten
 
 
-def train(cfg: DictConfig) -> dict[str, float]:
-    """Train with a validated config (see `config.load_config`); return the final metrics."""
+def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, float]:
+    """Train with a validated config (see `config.load_config`); return the final metrics.
+
+    With `resume_from` (a checkpoint), training continues in that checkpoint's run folder.
+    """
     device = resolve_device(cfg.trainer.device, local_rank=int(os.environ.get("LOCAL_RANK", "0")))
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
     dist = init_distributed(device.type)
     try:
-        return _train(cfg, device, dist)
+        return _train(cfg, device, dist, resume_from)
     finally:
         cleanup_distributed()
 
 
-def _train(cfg: DictConfig, device, dist: DistInfo) -> dict[str, float]:
+def resume_config(checkpoint: Path, overrides: list[str]) -> DictConfig:
+    """The config stored in `checkpoint`, with overrides (e.g. `trainer.epochs=30`)."""
+    return make_config(load_checkpoint_file(checkpoint)["config"], overrides)
+
+
+def find_checkpoint(spec: str, logs_dir: Path, models_dir: Path) -> Path:
+    """`last` -> `models/<run of logs/latest>/last.pt`; anything else is a checkpoint path."""
+    if spec != "last":
+        return Path(spec)
+    path = models_dir / resolve_latest(logs_dir).name / "last.pt"
+    if not path.exists():
+        raise CheckpointError(f"{path} does not exist: the latest run saved no checkpoint")
+    return path
+
+
+def _train(
+    cfg: DictConfig, device: torch.device, dist: DistInfo, resume_from: Path | None
+) -> dict[str, float]:
     seed_everything(cfg.seed + dist.rank, deterministic=cfg.trainer.deterministic)
+    state = load_checkpoint_file(resume_from, map_location=device) if resume_from else None
     data = build_dataloaders(cfg, dist=dist)
-    run_dir = _new_run_dir(cfg, dist)
+    run_dir = _run_dir(cfg, dist, state)
     logger = TensorBoardLogger(run_dir) if dist.is_main else None
     if dist.is_main:
-        save_config(cfg, run_dir / "config.yaml")
-        info(f"run folder: {run_dir}  device: {device}  processes: {dist.world_size}")
+        _record_start(cfg, run_dir)
     trainer = build_trainer(
         cfg,
         data,
@@ -47,15 +74,47 @@ def _train(cfg: DictConfig, device, dist: DistInfo) -> dict[str, float]:
             "run": run_dir.name,
         },
     )
-    metrics = trainer.fit()
-    if logger is not None:
-        logger.log_hparams(flatten(to_dict(cfg)), {k: metrics[k] for k in ("val_acc", "val_loss")})
-        logger.close()
+    if state is not None:
+        trainer.load_state_dict(state)
+        info(f"resumed from {resume_from} after epoch {trainer.epoch}")
+        if trainer.epoch >= trainer.epochs:
+            warn(
+                f"nothing to do: {trainer.epoch} epochs done; resume with trainer.epochs=N to go on"
+            )
+    status_info: dict[str, Any] = {"debug": cfg.trainer.fast_dev_run, "world_size": dist.world_size}
+    try:
+        with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
+            metrics = trainer.fit()
+            status["metrics"] = metrics
+        if logger is not None:
+            final = {k: metrics[k] for k in ("val_acc", "val_loss")}
+            logger.log_hparams(flatten(to_dict(cfg)), final)
+    finally:
+        if logger is not None:
+            logger.close()
     return metrics
 
 
-def _new_run_dir(cfg: DictConfig, dist: DistInfo) -> Path:
-    """Rank 0 creates the run folder; the other processes learn its name."""
-    run_name = f"fast-dev-run_{cfg.run_name}" if cfg.trainer.fast_dev_run else cfg.run_name
-    name = create_run_dir(Path(cfg.paths.logs), run_name).name if dist.is_main else None
-    return Path(cfg.paths.logs) / broadcast_object(name)
+def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> Path:
+    """A new run folder (made by rank 0, name shared), or the resumed run's folder."""
+    logs = Path(cfg.paths.logs)
+    if state is not None:
+        name = state["run"]
+    else:
+        run_name = f"fast-dev-run_{cfg.run_name}" if cfg.trainer.fast_dev_run else cfg.run_name
+        name = create_run_dir(logs, run_name).name if dist.is_main else None
+        name = broadcast_object(name)
+    run_dir = logs / name
+    if dist.is_main:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        update_latest(logs, run_dir)
+    return run_dir
+
+
+def _record_start(cfg: DictConfig, run_dir: Path) -> None:
+    save_config(cfg, run_dir / "config.yaml")
+    for message in write_snapshot(
+        run_dir, seed=cfg.seed, datasets={cfg.data.name: Path(cfg.data.root)}
+    ):
+        warn(message)
+    info(f"run folder: {run_dir}")

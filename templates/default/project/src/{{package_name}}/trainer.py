@@ -97,11 +97,11 @@ class Trainer:
         self.global_step = 0  # optimizer steps taken
         self.best_value: float | None = None
         self.epochs_without_improvement = 0
+        self.metrics: dict[str, float] = {}  # of the last finished epoch
 
     # ---------------------------------------------------------------- the loop
     def fit(self) -> dict[str, float]:
         """Train until `epochs` (or early stopping); return the last epoch's metrics."""
-        metrics: dict[str, float] = {}
         while self.epoch < self.epochs:
             started = time.perf_counter()
             lr = self.optimizer.param_groups[0]["lr"]
@@ -111,6 +111,7 @@ class Trainer:
                 self.scheduler.step()
             improved = self._track_best(metrics[self.monitor])
             metrics |= {"epoch": self.epoch, f"best_{self.monitor}": self.best_value}
+            self.metrics = metrics
             self._report(metrics, time.perf_counter() - started)
             if self.checkpoints is not None and self.is_main:
                 self.checkpoints.save(
@@ -122,7 +123,7 @@ class Trainer:
                     f"for {self.epochs_without_improvement} epochs"
                 )
                 break
-        return metrics
+        return self.metrics
 
     def train_epoch(self) -> dict[str, float]:
         """One pass over the training batches; metrics are averaged over all processes."""
@@ -213,6 +214,7 @@ class Trainer:
             "global_step": self.global_step,
             "best_value": self.best_value,
             "epochs_without_improvement": self.epochs_without_improvement,
+            "metrics": self.metrics,
             "rng": capture_rng_state(),
             **self.metadata,
         }
@@ -229,6 +231,7 @@ class Trainer:
         self.global_step = state["global_step"]
         self.best_value = state.get("best_value")
         self.epochs_without_improvement = state.get("epochs_without_improvement", 0)
+        self.metrics = state.get("metrics", {})
         restore_rng_state(state["rng"])
 
     def save_checkpoint(self, path: Path) -> None:

@@ -7,13 +7,13 @@ reads them without running arbitrary pickled code.
 import math
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from ..errors import CheckpointError
+from .files import point_to
 
 _NAME = re.compile(r"^epoch=(?P<epoch>\d+)-(?P<metric>[a-z_]+)=(?P<value>[-+\w.]+)\.pt$")
 
@@ -45,17 +45,6 @@ def load_checkpoint_file(path: Path, map_location: str | torch.device = "cpu") -
         raise CheckpointError(
             f"cannot read checkpoint {path}: {str(err).splitlines()[0]}"
         ) from None
-
-
-def point_to(link: Path, target: Path) -> None:
-    """Make `link` a relative symlink to `target`, replaced atomically; copy where links fail."""
-    tmp = link.with_name(f".{link.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    try:
-        tmp.symlink_to(os.path.relpath(target, link.parent))
-    except OSError:  # e.g. Windows without developer mode
-        shutil.copyfile(target, tmp)
-    tmp.replace(link)
 
 
 class CheckpointKeeper:

@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from .data_manifest import Manifest
+from .files import atomic_write_text
 
 HEADER = (
     "# Datasets linked into data/ by `dlscaffold data link`. Tracked by git; "
@@ -35,10 +36,9 @@ def read_registry(path: Path) -> dict[str, Any]:
 
 def write_registry(path: Path, data: dict[str, Any]) -> None:
     """Write atomically, keeping the header comment."""
-    text = HEADER + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(
+        path, HEADER + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+    )
 
 
 def registered_manifest(path: Path, name: str) -> dict[str, Any] | None:
