@@ -15,6 +15,7 @@ from .utils.console import info, warn
 from .utils.device import resolve_device
 from .utils.distributed import DistInfo, broadcast_object, cleanup_distributed, init_distributed
 from .utils.runs import create_run_dir, resolve_latest, track_status, update_latest
+from .utils.sanity import record_sanity_run, source_hash, stale_sanity_warning
 from .utils.seed import seed_everything
 from .utils.snapshot import write_snapshot
 from .utils.tensorboard import TensorBoardLogger, flatten
@@ -81,11 +82,22 @@ def _train(
             warn(
                 f"nothing to do: {trainer.epoch} epochs done; resume with trainer.epochs=N to go on"
             )
-    status_info: dict[str, Any] = {"debug": cfg.trainer.fast_dev_run, "world_size": dist.world_size}
+    code_hash = source_hash()
+    status_info: dict[str, Any] = {
+        "debug": cfg.trainer.fast_dev_run,
+        "world_size": dist.world_size,
+        "source_hash": code_hash,
+    }
+    if dist.is_main and _is_full_run(cfg):
+        status_info["sanity_warning"] = stale_sanity_warning(Path(cfg.paths.logs), code_hash)
+        if status_info["sanity_warning"]:
+            warn(status_info["sanity_warning"])
     try:
         with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
             metrics = trainer.fit()
             status["metrics"] = metrics
+        if dist.is_main and cfg.trainer.fast_dev_run:
+            record_sanity_run(Path(cfg.paths.logs), run_dir, code_hash)
         if logger is not None:
             final = {k: metrics[k] for k in ("val_acc", "val_loss")}
             logger.log_hparams(flatten(to_dict(cfg)), final)
@@ -93,6 +105,11 @@ def _train(
         if logger is not None:
             logger.close()
     return metrics
+
+
+def _is_full_run(cfg: DictConfig) -> bool:
+    t = cfg.trainer
+    return not (t.fast_dev_run or t.overfit_batches or t.limit_train_batches)
 
 
 def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> Path:
