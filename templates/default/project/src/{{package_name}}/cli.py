@@ -10,7 +10,7 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from .config import DEFAULT_CONFIG, load_config
-from .errors import ProjectError
+from .errors import ProjectError, require_dataset
 from .utils.console import error, info
 
 EXIT_USER_ERROR = 1
@@ -41,6 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_config_args(train)
     train.add_argument(
         "--print-config", action="store_true", help="print the resolved config and exit"
+    )
+    train.add_argument(
+        "--resume",
+        metavar="PATH|last",
+        help="continue a run from a checkpoint (its stored config + overrides), in its run folder",
     )
     train.set_defaults(handler=_cmd_train)
 
@@ -86,6 +91,7 @@ def _cmd_train(args: argparse.Namespace) -> int:
     if args.print_config:
         sys.stdout.write(OmegaConf.to_yaml(cfg))
         return 0
+    require_dataset(cfg.data.root)  # fail before the slow torch import
     from .train import train  # imports torch: keep --help and --print-config fast
 
     metrics = train(cfg, resume_from=checkpoint)
@@ -112,11 +118,11 @@ def _cmd_infer(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
+    cfg = load_config(args.config, args.overrides)
+    require_dataset(cfg.data.root)
     from .inspect_data import inspect_dataset
     from .utils.report import print_inspection
 
-    report = inspect_dataset(
-        load_config(args.config, args.overrides), samples_per_class=args.samples_per_class
-    )
+    report = inspect_dataset(cfg, samples_per_class=args.samples_per_class)
     print_inspection(report)
     return 0

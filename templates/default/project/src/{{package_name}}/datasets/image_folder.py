@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 from torch.utils.data import Dataset
 
-from ..errors import DatasetNotFoundError
+from ..errors import DatasetNotFoundError, require_dataset
 
 IMAGE_SUFFIXES = (".png",)
 
@@ -20,9 +20,7 @@ def scan_image_folder(root: Path) -> tuple[list[str], list[Sample]]:
 
     Hidden files and folders (starting with `.`) are skipped, so listings stay stable.
     """
-    root = Path(root)
-    if not root.is_dir():
-        raise DatasetNotFoundError(_missing_message(root))
+    root = require_dataset(root)
     classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     samples = [
         (path, index)
@@ -35,19 +33,6 @@ def scan_image_folder(root: Path) -> tuple[list[str], list[Sample]]:
             f"no images found under {root}: expected {root}/<class_name>/<file>.png"
         )
     return classes, samples
-
-
-def _missing_message(root: Path) -> str:
-    name = root.name
-    if root.is_symlink():
-        return (
-            f"dataset link {root} is broken (points to {root.readlink()}): "
-            f"re-link it with `dlscaffold data link {name} /path/to/{name}`"
-        )
-    return (
-        f"dataset folder {root} not found: link it with "
-        f"`dlscaffold data link {name} /path/to/{name}` (run from the project root)"
-    )
 
 
 def stratified_split(
