@@ -1,5 +1,7 @@
 """Terminal output: messages go to stderr through one rich Console; data goes to stdout."""
 
+import os
+
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -10,11 +12,14 @@ from rich.progress import (
 )
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Under torchrun every process runs the same code: status lines come from rank 0 only.
+_IS_MAIN_PROCESS = int(os.environ.get("RANK", "0")) == 0
 
 
 def info(message: str) -> None:
-    """Print a plain status line."""
-    console.print(message)
+    """Print a plain status line (main process only)."""
+    if _IS_MAIN_PROCESS:
+        console.print(message)
 
 
 def warn(message: str) -> None:
