@@ -102,6 +102,7 @@ class TrainerConfig:
 class PathsConfig:
     logs: str = "logs"
     models: str = "models"
+    data_registry: str = "data/datasets.yaml"
 
 
 @dataclass
@@ -193,6 +194,8 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 def _read_group(groups_dir: Path, group: str, choice: str) -> dict[str, Any]:
     folder = groups_dir / group
+    if not folder.is_dir():  # e.g. a run's config.yaml in logs/: use the project's groups
+        folder = DEFAULT_CONFIG.parent / group
     path = folder / f"{choice}.yaml"
     if not path.is_file():
         choices = sorted(p.stem for p in folder.glob("*.yaml")) or sorted(MODEL_SCHEMAS)

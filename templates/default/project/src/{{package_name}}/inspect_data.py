@@ -82,7 +82,7 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
         json.dumps(report.as_dict(), indent=2), encoding="utf-8"
     )
     if not corrupt:
-        record_inspection(root.parent / "datasets.yaml", data.name, root, report.manifest)
+        record_inspection(Path(cfg.paths.data_registry), data.name, root, report.manifest)
     return report
 
 

@@ -130,8 +130,8 @@ def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> P
 
 def _record_start(cfg: DictConfig, run_dir: Path) -> None:
     save_config(cfg, run_dir / "config.yaml")
-    for message in write_snapshot(
-        run_dir, seed=cfg.seed, datasets={cfg.data.name: Path(cfg.data.root)}
-    ):
+    datasets = {cfg.data.name: Path(cfg.data.root)}
+    registry = Path(cfg.paths.data_registry)
+    for message in write_snapshot(run_dir, seed=cfg.seed, datasets=datasets, registry=registry):
         warn(message)
     info(f"run folder: {run_dir}")

@@ -22,14 +22,16 @@ from .data_manifest import compute_manifest
 from .registry import read_registry
 
 
-def write_snapshot(run_dir: Path, *, seed: int, datasets: dict[str, Path]) -> list[str]:
+def write_snapshot(
+    run_dir: Path, *, seed: int, datasets: dict[str, Path], registry: Path
+) -> list[str]:
     """Write the snapshot files; return warnings (e.g. data that changed since it was linked)."""
     git = _git_state()
     (run_dir / "command.txt").write_text(shlex.join(sys.orig_argv) + "\n", encoding="utf-8")
     (run_dir / "git.patch").write_text(git.pop("patch"), encoding="utf-8")
     (run_dir / "untracked.txt").write_text("\n".join(git.pop("untracked")) + "\n", encoding="utf-8")
     (run_dir / "packages.txt").write_text("\n".join(_packages()) + "\n", encoding="utf-8")
-    data, warnings = _data_state(datasets)
+    data, warnings = _data_state(datasets, registry)
     snapshot = {
         "command": sys.orig_argv,
         "cwd": Path.cwd().name,
@@ -90,13 +92,14 @@ def _packages() -> list[str]:
     return sorted(f"{name}=={version}" for name, version in found.items())
 
 
-def _data_state(datasets: dict[str, Path]) -> tuple[dict[str, Any], list[str]]:
+def _data_state(datasets: dict[str, Path], registry: Path) -> tuple[dict[str, Any], list[str]]:
     """Manifest of each dataset, compared with the one recorded in `data/datasets.yaml`."""
     state: dict[str, Any] = {}
     warnings = []
+    entries = read_registry(registry)["datasets"]
     for name, root in datasets.items():
         manifest = compute_manifest(root)
-        entry = read_registry(root.parent / "datasets.yaml")["datasets"].get(name) or {}
+        entry = entries.get(name) or {}
         registered = (entry.get("manifest") or {}).get("fingerprint")
         state[name] = {
             "root": root.as_posix(),
@@ -106,12 +109,11 @@ def _data_state(datasets: dict[str, Path]) -> tuple[dict[str, Any], list[str]]:
         }
         if registered is None:
             warnings.append(
-                f"dataset '{name}' is not in {root.parent / 'datasets.yaml'}: "
-                "link it with `dlscaffold data link`"
+                f"dataset '{name}' is not in {registry}: link it with `dlscaffold data link`"
             )
         elif registered != manifest.fingerprint:
             warnings.append(
-                f"dataset '{name}' differs from its manifest in {root.parent / 'datasets.yaml'} "
+                f"dataset '{name}' differs from its manifest in {registry} "
                 f"(files added, removed or resized since it was linked)"
             )
     return state, warnings
