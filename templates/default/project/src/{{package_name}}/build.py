@@ -13,7 +13,7 @@ from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
 from .datasets import ImageFolderDataset, scan_image_folder, stratified_split
 from .errors import ConfigError
 from .networks import MLP, SmallCNN
-from .trainer import MetricLogger, Trainer
+from .trainer import MetricLogger, Trainer, higher_is_better
 from .utils.checkpoint import CheckpointKeeper
 from .utils.distributed import DistInfo
 
@@ -25,11 +25,9 @@ class DataBundle:
     classes: list[str]
 
 
-def build_datasets(
-    data: DictConfig, *, root: Path | None = None
-) -> tuple[Dataset, Dataset, list[str]]:
+def build_datasets(data: DictConfig) -> tuple[Dataset, Dataset, list[str]]:
     """Scan the image folder and split it into train/val datasets."""
-    classes, samples = scan_image_folder(Path(root or data.root))
+    classes, samples = scan_image_folder(Path(data.root))
     train_idx, val_idx = stratified_split(
         [label for _, label in samples], data.val_fraction, data.split_seed
     )
@@ -193,6 +191,6 @@ def build_checkpoint_keeper(cfg: DictConfig, run_dir_name: str) -> CheckpointKee
     return CheckpointKeeper(
         Path(cfg.paths.models) / run_dir_name,
         monitor=t.monitor,
-        higher_is_better=t.monitor.endswith("acc"),
+        higher_is_better=higher_is_better(t.monitor),
         top_k=t.save_top_k,
     )

@@ -229,6 +229,8 @@ def _describe(err: OmegaConfBaseException) -> str:
     if isinstance(err, ConfigKeyError):
         valid = ", ".join(f.name for f in dataclasses.fields(schema)) if schema else "?"
         return f"unknown config key '{key}' ({reason}); valid keys here: {valid}"
+    if key == "model.name":
+        return f"invalid value for 'model.name': {reason}; switch networks with model=<name>"
     expected = ""
     if schema is not None:
         hints = typing.get_type_hints(schema)

@@ -83,15 +83,7 @@ def _train(
                 f"nothing to do: {trainer.epoch} epochs done; resume with trainer.epochs=N to go on"
             )
     code_hash = source_hash()
-    status_info: dict[str, Any] = {
-        "debug": cfg.trainer.fast_dev_run,
-        "world_size": dist.world_size,
-        "source_hash": code_hash,
-    }
-    if dist.is_main and _is_full_run(cfg):
-        status_info["sanity_warning"] = stale_sanity_warning(Path(cfg.paths.logs), code_hash)
-        if status_info["sanity_warning"]:
-            warn(status_info["sanity_warning"])
+    status_info = _status_info(cfg, dist, code_hash)
     try:
         with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
             metrics = trainer.fit()
@@ -107,9 +99,16 @@ def _train(
     return metrics
 
 
-def _is_full_run(cfg: DictConfig) -> bool:
+def _status_info(cfg: DictConfig, dist: DistInfo, code_hash: str) -> dict[str, Any]:
+    """What status.json records besides the state; warns on a full run without sanity run."""
     t = cfg.trainer
-    return not (t.fast_dev_run or t.overfit_batches or t.limit_train_batches)
+    fields = {"debug": t.fast_dev_run, "world_size": dist.world_size, "source_hash": code_hash}
+    full_run = not (t.fast_dev_run or t.overfit_batches or t.limit_train_batches)
+    if dist.is_main and full_run:
+        fields["sanity_warning"] = stale_sanity_warning(Path(cfg.paths.logs), code_hash)
+        if fields["sanity_warning"]:
+            warn(fields["sanity_warning"])
+    return fields
 
 
 def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> Path:

@@ -80,7 +80,7 @@ class Trainer:
         self.max_train_batches = max_train_batches
         self.max_val_batches = max_val_batches
         self.monitor = monitor
-        self.higher_is_better = monitor.endswith("acc")
+        self.higher_is_better = higher_is_better(monitor)
         self.early_stopping_patience = early_stopping_patience
         self.shuffle_seed = shuffle_seed
         self.checkpoints = checkpoints
@@ -126,21 +126,21 @@ class Trainer:
         return self.metrics
 
     def train_epoch(self) -> dict[str, float]:
-        """One pass over the training batches; metrics are averaged over all processes."""
+        """One pass over the training batches; metrics are summed over all processes."""
         self.model.train()
         self._seed_shuffle(self.epoch)
         totals = torch.zeros(3, device=self.device)  # loss sum, correct, samples
         n_batches = _limit(len(self.train_loader), self.max_train_batches)
-        started = time.perf_counter()
+        seen, started = 0, time.perf_counter()
         with make_progress(enabled=self.progress) as bar:
             task = bar.add_task(f"epoch {self.epoch + 1}/{self.epochs}", total=n_batches, rate="")
             for index, batch in enumerate(islice(self.train_loader, n_batches)):
                 last_of_group = (index + 1) % self.grad_accum_steps == 0 or index + 1 == n_batches
                 totals += self.train_step(batch, step_optimizer=last_of_group)
-                rate = totals[2].item() / max(time.perf_counter() - started, 1e-9)
+                seen += len(batch[1])
+                rate = seen / max(time.perf_counter() - started, 1e-9)
                 bar.update(task, advance=1, rate=f"{rate:,.0f} samples/s")
-        all_reduce_sum(totals)
-        loss_sum, correct, samples = totals.tolist()
+        loss_sum, correct, samples = all_reduce_sum(totals).tolist()
         return {
             "train_loss": loss_sum / max(samples, 1),
             "train_acc": correct / max(samples, 1),
@@ -150,7 +150,7 @@ class Trainer:
     def train_step(self, batch: Batch, *, step_optimizer: bool = True) -> torch.Tensor:
         """Forward, backward and (every `grad_accum_steps` batches) an optimizer step.
 
-        Returns (loss sum, correct, samples) of this batch as a tensor, for epoch metrics.
+        Returns this batch's (loss sum, correct, samples) as a tensor, for epoch metrics.
         """
         inputs, targets = (t.to(self.device, non_blocking=True) for t in batch)
         with self._autocast():
@@ -170,18 +170,11 @@ class Trainer:
             self.scaler.update()
             self.optimizer.zero_grad(set_to_none=True)
             self.global_step += 1
-        correct = (logits.argmax(dim=1) == targets).sum()
-        return torch.stack(
-            [
-                loss.detach().float() * len(targets),
-                correct.float(),
-                torch.tensor(len(targets), device=self.device, dtype=torch.float),
-            ]
-        )
+        return _batch_totals(loss.detach(), logits.detach(), targets)
 
     @torch.no_grad()
     def evaluate(self) -> dict[str, float]:
-        """Loss and accuracy on the validation loader."""
+        """Loss and accuracy on the validation loader, summed over all processes."""
         self.model.eval()
         totals = torch.zeros(3, device=self.device)
         n_batches = _limit(len(self.val_loader), self.max_val_batches)
@@ -189,17 +182,9 @@ class Trainer:
             inputs, targets = inputs.to(self.device), targets.to(self.device)
             with self._autocast():
                 logits = self.model(inputs)
-            loss = nn.functional.cross_entropy(logits.float(), targets, reduction="sum")
-            correct = (logits.argmax(dim=1) == targets).sum()
-            totals += torch.stack(
-                [
-                    loss,
-                    correct.float(),
-                    torch.tensor(len(targets), device=self.device, dtype=torch.float),
-                ]
-            )
-        all_reduce_sum(totals)
-        loss_sum, correct, samples = totals.tolist()
+            loss = self.loss_fn(logits.float(), targets)
+            totals += _batch_totals(loss, logits, targets)
+        loss_sum, correct, samples = all_reduce_sum(totals).tolist()
         return {"val_loss": loss_sum / max(samples, 1), "val_acc": correct / max(samples, 1)}
 
     # ---------------------------------------------------------------- checkpoints
@@ -279,6 +264,11 @@ class Trainer:
         )
 
 
+def higher_is_better(monitor: str) -> bool:
+    """Accuracies improve upwards, losses downwards."""
+    return not monitor.endswith("loss")
+
+
 def unwrap(model: nn.Module) -> nn.Module:
     """The plain module inside DistributedDataParallel and/or torch.compile wrappers."""
     while True:
@@ -286,6 +276,15 @@ def unwrap(model: nn.Module) -> nn.Module:
         if not isinstance(inner, nn.Module):
             return model
         model = inner
+
+
+def _batch_totals(
+    mean_loss: torch.Tensor, logits: torch.Tensor, targets: torch.Tensor
+) -> torch.Tensor:
+    """(loss sum, correct, samples) of one batch, kept on the device (no sync per step)."""
+    n = targets.new_tensor(len(targets), dtype=torch.float)
+    correct = (logits.argmax(dim=1) == targets).sum().float()
+    return torch.stack([mean_loss.float() * n, correct, n])
 
 
 def _limit(available: int, limit: int) -> int:
