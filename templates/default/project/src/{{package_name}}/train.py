@@ -13,7 +13,13 @@ from .errors import CheckpointError
 from .utils.checkpoint import load_checkpoint_file
 from .utils.console import info, warn
 from .utils.device import resolve_device
-from .utils.distributed import DistInfo, broadcast_object, cleanup_distributed, init_distributed
+from .utils.distributed import (
+    DistInfo,
+    barrier,
+    broadcast_object,
+    cleanup_distributed,
+    init_distributed,
+)
 from .utils.runs import create_run_dir, resolve_latest, track_status, update_latest
 from .utils.sanity import record_sanity_run, source_hash, stale_sanity_warning
 from .utils.seed import seed_everything
@@ -31,7 +37,10 @@ def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, floa
         torch.cuda.set_device(device)
     dist = init_distributed(device.type)
     try:
-        return _train(cfg, device, dist, resume_from)
+        metrics = _train(cfg, device, dist, resume_from)
+        # Rank 0 writes logs after the loop; leaving the group before it is done aborts gloo.
+        barrier()
+        return metrics
     finally:
         cleanup_distributed()
 

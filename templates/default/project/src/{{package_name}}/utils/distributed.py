@@ -50,6 +50,12 @@ def cleanup_distributed() -> None:
         dist.destroy_process_group()
 
 
+def barrier() -> None:
+    """Wait for every process (no-op when not distributed)."""
+    if dist.is_available() and dist.is_initialized():
+        dist.barrier()
+
+
 def all_reduce_sum(tensor: torch.Tensor) -> torch.Tensor:
     """Sum `tensor` across processes in place; unchanged when not distributed."""
     if dist.is_available() and dist.is_initialized():
