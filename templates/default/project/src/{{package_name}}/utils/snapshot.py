@@ -41,7 +41,11 @@ def write_snapshot(
         "data": data,
     }
     (run_dir / "snapshot.json").write_text(json.dumps(snapshot, indent=2) + "\n", encoding="utf-8")
-    if git.get("dirty"):
+    if git["commit"] is None:
+        warnings.append(
+            "not a git repository (or no commit yet): the run cannot record which code it used"
+        )
+    elif git["dirty"]:
         warnings.append(
             "uncommitted changes: the run records them in git.patch; commit to keep runs comparable"
         )
