@@ -15,6 +15,14 @@ from .utils.console import error, info
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
+DESCRIPTION = "Look at the data, train, and predict. Run from the project root."
+EPILOG = """examples:
+  inspect-data                              samples and class balance into logs/
+  train --config configs/debug.yaml         one batch through everything
+  train optimizer.lr=3e-4 model=mlp         overrides are checked against the schema
+  train --resume last trainer.epochs=30     continue the latest run
+  infer --checkpoint models/<run>/best.pt data/<dataset>/<class> --output preds.csv
+"""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -32,7 +40,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argparse tree; `--help` on each command documents it."""
-    parser = argparse.ArgumentParser(prog=f"python -m {__package__}", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog=f"python -m {__package__}",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(
@@ -52,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     infer = commands.add_parser("infer", help="predict classes for image files or folders")
     infer.add_argument("--checkpoint", required=True, type=Path, help="e.g. models/<run>/best.pt")
     infer.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
-    infer.add_argument("--batch-size", type=int, default=256)
+    infer.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
     infer.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
     infer.add_argument(
         "--format", choices=["table", "csv", "json"], default=None, help="output format"
