@@ -76,7 +76,8 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
         classes[label]: rng.sample(paths, min(samples_per_class, len(paths)))
         for label, paths in sorted(readable.items())
     }
-    _plot_grid(picks, report.run_dir / "samples.png", channels=data.channels)
+    if picks:  # nothing to show when every image is unreadable
+        _plot_grid(picks, report.run_dir / "samples.png", channels=data.channels)
     _plot_balance(report, report.run_dir / "class_distribution.png")
     (report.run_dir / "summary.json").write_text(
         json.dumps(report.as_dict(), indent=2), encoding="utf-8"

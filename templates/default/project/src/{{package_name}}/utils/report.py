@@ -32,4 +32,4 @@ def print_inspection(report: "InspectionReport") -> None:
             f"{len(report.corrupt)} unreadable file(s), inspection not recorded: "
             + ", ".join(report.corrupt[:5])
         )
-    info(f"plots: {report.run_dir / 'samples.png'} and {report.run_dir / 'class_distribution.png'}")
+    info(f"plots and summary.json: {report.run_dir}")
