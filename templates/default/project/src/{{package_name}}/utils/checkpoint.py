@@ -50,8 +50,9 @@ def load_checkpoint_file(path: Path, map_location: str | torch.device = "cpu") -
 class CheckpointKeeper:
     """Save one checkpoint per epoch as `epoch=012-val_acc=0.9312.pt` in `directory`.
 
-    Keeps the `top_k` best by `monitor` plus the newest; `best.pt` and `last.pt` point at them.
-    The kept set is re-derived from the file names, so it survives a resume.
+    Keeps the `top_k` best by `monitor` (ties: the earlier epoch) plus the one just saved;
+    `best.pt` and `last.pt` point at them. The kept set is re-derived from the file names, so
+    it survives a resume, also one from an earlier checkpoint than the last.
     """
 
     def __init__(
@@ -67,13 +68,12 @@ class CheckpointKeeper:
         path = self.directory / f"epoch={epoch:03d}-{self.monitor}={value:.4f}.pt"
         atomic_save(state, path)
         saved = self._saved()
-        best = sorted(saved, key=lambda item: self._rank(item[2]))[: self.top_k]
-        newest = max(saved, key=lambda item: item[1])
-        keep = {item[0] for item in best} | {newest[0]}
+        best = sorted(saved, key=lambda item: (self._rank(item[2]), item[1]))[: self.top_k]
+        keep = {item[0] for item in best} | {path}
         for file, _, _ in saved:
             if file not in keep:
                 file.unlink(missing_ok=True)
-        point_to(self.directory / "last.pt", newest[0])
+        point_to(self.directory / "last.pt", path)
         point_to(self.directory / "best.pt", best[0][0])
         return path
 
