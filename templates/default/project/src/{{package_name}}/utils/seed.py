@@ -38,7 +38,11 @@ def capture_rng_state() -> dict[str, torch.Tensor]:
 
 
 def restore_rng_state(state: dict[str, torch.Tensor]) -> None:
-    """Inverse of `capture_rng_state`."""
+    """Inverse of `capture_rng_state`.
+
+    RNG states must be CPU byte tensors, also when the checkpoint was loaded onto a GPU.
+    """
+    state = {key: value.cpu() for key, value in state.items()}
     version, *py_state = state["python"].tolist()
     gauss = state["python_gauss"].tolist()
     random.setstate((version, tuple(py_state), gauss[0] if gauss else None))
@@ -47,6 +51,7 @@ def restore_rng_state(state: dict[str, torch.Tensor]) -> None:
     np.random.set_state(("MT19937", keys, pos, has_gauss, state["numpy_gauss"].item()))
     torch.set_rng_state(state["torch"])
     if torch.cuda.is_available():
-        cuda_states = [state[k] for k in sorted(state) if k.startswith("cuda")]
+        cuda_keys = sorted((k for k in state if k.startswith("cuda")), key=lambda k: int(k[4:]))
+        cuda_states = [state[k] for k in cuda_keys]
         if len(cuda_states) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(cuda_states)
