@@ -90,9 +90,7 @@ class Trainer:
         self.is_main = is_main
         self.amp_dtype = {"bf16": torch.bfloat16, "fp16": torch.float16}.get(precision)
         # Loss scaling only matters for fp16 on CUDA; elsewhere the scaler is a no-op.
-        self.scaler = torch.amp.GradScaler(
-            device.type, enabled=precision == "fp16" and device.type == "cuda"
-        )
+        self.scaler = _grad_scaler(enabled=precision == "fp16" and device.type == "cuda")
         self.epoch = 0  # epochs completed
         self.global_step = 0  # optimizer steps taken
         self.best_value: float | None = None
@@ -285,6 +283,12 @@ def _batch_totals(
     n = targets.new_tensor(len(targets), dtype=torch.float)
     correct = (logits.argmax(dim=1) == targets).sum().float()
     return torch.stack([mean_loss.float() * n, correct, n])
+
+
+def _grad_scaler(*, enabled: bool) -> "torch.amp.GradScaler":  # quoted: torch 2.2 lacks it
+    if hasattr(torch.amp, "GradScaler"):  # torch >= 2.3
+        return torch.amp.GradScaler("cuda", enabled=enabled)
+    return torch.cuda.amp.GradScaler(enabled=enabled)  # torch 2.2
 
 
 def _limit(available: int, limit: int) -> int:
