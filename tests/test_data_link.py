@@ -86,7 +86,7 @@ def test_no_protect_leaves_modes_alone(ws: Workspace) -> None:
 
 
 def test_link_finds_the_project_from_a_subfolder_or_path(ws: Workspace) -> None:
-    sub = ws.project / "notes" / "deep"
+    sub = ws.project / "scratch" / "deep"
     sub.mkdir(parents=True)
     write_dataset(ws.source("other"))
 
@@ -115,7 +115,7 @@ BAD_LINKS = [
     ("datasets.yaml", "ds", "Error: Dataset name 'datasets.yaml' is not a plain name"),
     ("ok", "missing", "Error: Dataset source '../raw/missing' does not exist."),
     ("ok", "file", "Error: Dataset source '../raw/file' is not a folder"),
-    ("ok", "inside", "Error: Dataset source '../demo/notes' is inside the project"),
+    ("ok", "inside", "Error: Dataset source '../demo/scratch' is inside the project"),
     ("ok", "parent", "Error: Dataset source '..' contains the project"),
     ("taken", "ds", "Error: 'data/taken' already exists; choose another name or unlink it"),
     ("registered", "ds", "Error: Dataset 'registered' is already in data/datasets.yaml"),
@@ -127,12 +127,12 @@ def test_bad_link_is_refused_and_changes_nothing(
     ws: Workspace, name: str, source: str, message: str
 ) -> None:
     (ws.root / "raw" / "file").write_text("not a folder")
-    (ws.project / "notes").mkdir()
+    (ws.project / "scratch").mkdir()
     link_dataset(ws.project, "taken", ws.source())
     registry = ws.project / "data" / "datasets.yaml"
     text = registry.read_text().replace("  taken:", "  registered:\n    source: x\n  taken:")
     registry.write_text(text)
-    given = {"inside": "../demo/notes", "parent": "..", "ds": "../raw/ds"}.get(
+    given = {"inside": "../demo/scratch", "parent": "..", "ds": "../raw/ds"}.get(
         source, f"../raw/{source}"
     )
     project_before, raw_before = tree_digest(ws.project), tree_digest(ws.root / "raw")
@@ -236,3 +236,18 @@ def test_data_commands_are_registered_in_the_installed_cli(tmp_path: Path) -> No
     assert result.returncode == 0, result.stderr
     for command in ("link", "list", "verify", "unlink"):
         assert f" {command} " in result.stdout
+
+
+def test_link_and_unlink_stage_the_link_and_registry_in_git(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+
+    staged = git("diff", "--cached", "--name-status", cwd=ws.project).split("\n")
+    assert "A\tdata/ds" in staged
+    assert any(line.endswith("data/datasets.yaml") for line in staged)
+    git("commit", "-qm", "Link ds", cwd=ws.project)
+
+    code, _, err = cli("data", "unlink", "ds", cwd=ws.project)
+
+    assert code == 0, err
+    assert "D\tdata/ds" in git("diff", "--cached", "--name-status", cwd=ws.project)
+    make_writable(ws.source())

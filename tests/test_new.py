@@ -35,6 +35,8 @@ def test_new_defaults_renders_commits_and_links_example_data(tmp_path: Path) -> 
     assert answers["project_name"] == "demo" and answers["package_name"] == "demo"
     assert git("status", "--porcelain", cwd=dest) == ""
     assert len(git("rev-list", "--all", cwd=dest).split()) == 1
+    # The link (not the data) is committed, so a clone with the same layout finds its data.
+    assert git("ls-files", "--stage", "data/digits", cwd=dest).startswith("120000")
     link = dest / "data" / "digits"
     assert link.is_symlink() and not Path(link.readlink()).is_absolute()
     assert len(list(link.resolve().rglob("*.png"))) == 1797
@@ -67,7 +69,7 @@ def test_new_takes_data_answers(tmp_path: Path) -> None:
     ("args", "message"),
     [
         (["--data", "nonsense=1"], "Error: Unknown answer 'nonsense': this template asks"),
-        (["--data", "package_name=1abc"], "is not a valid Python package name"),
+        (["--data", "package_name=1abc"], "package_name must be a lowercase Python identifier"),
         (["--data", "package_name"], "Error: --data expects KEY=VALUE, got 'package_name'."),
         (["--template", "does-not-exist"], "Error: Cannot use template 'does-not-exist'"),
         (["--vcs-ref", "v999.0.0"], "Unknown revision: 'v999.0.0'"),

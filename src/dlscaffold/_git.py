@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 
 from dlscaffold.errors import GitError
@@ -51,8 +52,31 @@ def is_clean(path: Path) -> bool:
     return git("status", "--porcelain", cwd=path).strip() == ""
 
 
-def init_and_commit(path: Path, *, message: str) -> str:
+def in_work_tree(path: Path) -> bool:
+    """Tell whether `path` lies inside a git work tree."""
+    out = git("rev-parse", "--is-inside-work-tree", cwd=path, check=False)
+    return out.strip() == "true"
+
+
+def stage(path: Path, *relpaths: str, removed: Sequence[str] = ()) -> bool:
+    """Stage `relpaths` (even if ignored) and the removal of `removed`, inside a work tree.
+
+    Dataset links live under the ignored `data/` folder but belong in git: a clone with the
+    same data layout then finds its data. Returns False (and does nothing) outside git.
+    """
+    if not in_work_tree(path):
+        return False
+    if relpaths:
+        git("add", "--force", "--", *relpaths, cwd=path)
+    if removed:
+        git("rm", "--cached", "--quiet", "--ignore-unmatch", "--", *removed, cwd=path)
+    return True
+
+
+def init_and_commit(path: Path, *, message: str, ignored_too: Sequence[str] = ()) -> str:
     """Make `path` a git repository holding all its files in one commit; return the commit.
+
+    `ignored_too` names ignored paths that belong in the commit all the same (dataset links).
 
     The user's own identity and default branch are used when configured. Without an
     identity a neutral one is used, so that generation never fails on a fresh machine.
@@ -70,6 +94,8 @@ def init_and_commit(path: Path, *, message: str) -> str:
     if not config.get("user.email") and not os.environ.get("GIT_AUTHOR_EMAIL"):
         env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_IDENTITY["email"]
     git("add", "--all", cwd=path)
+    if ignored_too:
+        git("add", "--force", "--", *ignored_too, cwd=path)
     # No hooks or signing prompts for a generated commit; empty templates still get a base.
     commit_args = ["commit", "--quiet", "--no-verify", "--allow-empty", "-m", message]
     git("-c", "commit.gpgsign=false", *commit_args, cwd=path, env=env)

@@ -86,7 +86,11 @@ def create_project(
             link_dataset(staging, name, Path(source), final_project=dest_abspath)
             for name, source in _datasets_to_link(template, answers, links, example_data).items()
         ]
-        commit = init_and_commit(staging, message=_commit_message(src, version))
+        commit = init_and_commit(
+            staging,
+            message=_commit_message(src, version),
+            ignored_too=[dataset.link_relpath.as_posix() for dataset in linked],
+        )
         _move_into_place(staging, dest_abspath)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

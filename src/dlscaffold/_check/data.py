@@ -13,8 +13,17 @@ ALLOWED_NAMES = frozenset({".gitkeep", ".gitignore", "README.md", "datasets.yaml
 
 
 def check_tracked_artifacts(project: Path) -> list[Finding]:
-    """Report files git tracks under data/, logs/ or models/ (besides placeholders)."""
-    out = git("ls-files", "-z", "--", *ARTIFACT_DIRS, cwd=project, check=False)
+    """Report files git tracks under data/, logs/ or models/ (besides placeholders).
+
+    Dataset links under data/ are tracked on purpose (a clone finds its data through them);
+    git records them as symlinks (mode 120000), which are not data.
+    """
+    out = git("ls-files", "-z", "--stage", "--", *ARTIFACT_DIRS, cwd=project, check=False)
+    tracked = []
+    for record in filter(None, out.split("\0")):
+        meta, _, rel = record.partition("\t")
+        if not (meta.startswith("120000") and rel.startswith("data/")):
+            tracked.append(rel)
     return [
         Finding(
             "tracked-artifact",
@@ -23,7 +32,7 @@ def check_tracked_artifacts(project: Path) -> list[Finding]:
             f"Untrack it (`git rm --cached -r {rel}`) and keep {rel.split('/')[0]}/ in .gitignore.",
             rel,
         )
-        for rel in sorted(filter(None, out.split("\0")))
+        for rel in sorted(tracked)
         if rel.rsplit("/", 1)[-1] not in ALLOWED_NAMES
     ]
 

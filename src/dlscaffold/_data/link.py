@@ -14,7 +14,8 @@ from dlscaffold._data.names import check_name
 from dlscaffold._data.project import DATA_DIR, link_path
 from dlscaffold._data.protect import ModeChanges, restore_modes, set_read_only
 from dlscaffold._data.records import delete_records, save_records
-from dlscaffold._data.registry import load_registry, now_iso, save_registry
+from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, now_iso, save_registry
+from dlscaffold._git import stage
 from dlscaffold.errors import UserError
 
 
@@ -103,6 +104,7 @@ def link_dataset(
         save_registry(project, registry)
 
     _create(project, link, target, source_abspath, protect=protect, save=save)
+    stage(project, f"{DATA_DIR}/{name}", REGISTRY_RELPATH.as_posix())
     return LinkedDataset(
         name, Path(DATA_DIR) / name, target, source_abspath, manifest, protect, hashes is not None
     )

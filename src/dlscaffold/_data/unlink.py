@@ -9,7 +9,8 @@ from dlscaffold._data.names import check_name
 from dlscaffold._data.project import DATA_DIR, link_path, source_path
 from dlscaffold._data.protect import restore_modes, set_read_only
 from dlscaffold._data.records import delete_records
-from dlscaffold._data.registry import load_registry, save_registry
+from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, save_registry
+from dlscaffold._git import stage
 from dlscaffold.errors import UserError
 
 
@@ -76,5 +77,7 @@ def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -
     link_removed = link.is_symlink()
     link.unlink(missing_ok=True)
     delete_records(project, name)
+    registry_relpath = [REGISTRY_RELPATH.as_posix()] if entry is not None else []
+    stage(project, *registry_relpath, removed=[f"{DATA_DIR}/{name}"])
     protected = bool(entry and entry.get("protected")) and not unprotect
     return UnlinkedDataset(name, source, link_removed, entry is not None, unprotect, protected)

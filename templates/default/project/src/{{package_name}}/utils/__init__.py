@@ -1,0 +1,1 @@
+"""Small reusable helpers: seeding, devices, checkpoints, runs, data manifests, console output."""

@@ -1,0 +1,35 @@
+"""Print an inspection report as tables on stdout."""
+
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from .console import info, warn
+
+if TYPE_CHECKING:
+    from ..inspect_data import InspectionReport
+
+
+def print_inspection(report: "InspectionReport") -> None:
+    """Counts per class and split, image sizes and modes, unreadable files."""
+    table = Table(title=f"{report.manifest.files} files, {report.manifest.bytes:,} bytes")
+    for column in ("class", "train", "val", "total"):
+        table.add_column(column, justify="left" if column == "class" else "right")
+    for name in report.classes:
+        train, val = report.train_counts[name], report.val_counts[name]
+        table.add_row(name, str(train), str(val), str(train + val))
+    train_total, val_total = sum(report.train_counts.values()), sum(report.val_counts.values())
+    table.add_row(
+        "all", str(train_total), str(val_total), str(train_total + val_total), style="bold"
+    )
+    console = Console()
+    console.print(table)
+    console.print("image sizes: " + ", ".join(f"{k} ({v})" for k, v in report.sizes.most_common()))
+    console.print("image modes: " + ", ".join(f"{k} ({v})" for k, v in report.modes.most_common()))
+    if report.corrupt:
+        warn(
+            f"{len(report.corrupt)} unreadable file(s), inspection not recorded: "
+            + ", ".join(report.corrupt[:5])
+        )
+    info(f"plots and summary.json: {report.run_dir}")
