@@ -10,6 +10,7 @@ import typer
 
 from dlscaffold import _console
 from dlscaffold._cli._boundary import error_boundary
+from dlscaffold._cli._options import AnswersFileOption
 
 if TYPE_CHECKING:
     from dlscaffold._check import CheckReport
@@ -39,9 +40,7 @@ def check(
     trust: Annotated[
         bool, typer.Option("--trust", help="Allow a template with Jinja extensions to render.")
     ] = False,
-    answers_file: Annotated[
-        str, typer.Option("--answers-file", help="The answers file, relative to the project.")
-    ] = ".copier-answers.yml",
+    answers_file: AnswersFileOption = ".copier-answers.yml",
 ) -> None:
     """Check that a project is current with its template, unmodified and portable.
 

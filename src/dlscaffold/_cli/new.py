@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -10,8 +9,14 @@ import typer
 
 from dlscaffold import _console
 from dlscaffold._cli._boundary import error_boundary
+from dlscaffold._cli._options import (
+    DataOption,
+    DefaultsOption,
+    TrustOption,
+    VcsRefOption,
+    require_prompts_or_defaults,
+)
 from dlscaffold._cli._parsing import parse_pairs
-from dlscaffold.errors import UserError
 
 
 def new(
@@ -20,19 +25,10 @@ def new(
         str | None,
         typer.Option("--template", "-t", help="Another copier template: local path or git URL."),
     ] = None,
-    vcs_ref: Annotated[
-        str | None, typer.Option("--vcs-ref", help="Template version (git tag or commit).")
-    ] = None,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Answer a template question."),
-    ] = None,
-    defaults: Annotated[
-        bool, typer.Option("--defaults", help="Use the default answer for every other question.")
-    ] = False,
-    trust: Annotated[
-        bool, typer.Option("--trust", help="Allow a non-default template to run its tasks.")
-    ] = False,
+    vcs_ref: VcsRefOption = None,
+    data: DataOption = None,
+    defaults: DefaultsOption = False,
+    trust: TrustOption = False,
     link: Annotated[
         list[str] | None,
         typer.Option("--link", metavar="NAME=SOURCE", help="Link a raw dataset as data/NAME."),
@@ -49,11 +45,7 @@ def new(
     from dlscaffold._new import create_project
 
     with error_boundary():
-        if not defaults and not sys.stdin.isatty():
-            raise UserError(
-                "Input is not a terminal: pass --defaults (with --data KEY=VALUE) to answer "
-                "the template's questions without prompts."
-            )
+        require_prompts_or_defaults(defaults)
         project = create_project(
             dest,
             template=template,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -10,8 +9,15 @@ import typer
 
 from dlscaffold import _console
 from dlscaffold._cli._boundary import error_boundary
+from dlscaffold._cli._options import (
+    AnswersFileOption,
+    DataOption,
+    DefaultsOption,
+    TrustOption,
+    VcsRefOption,
+    require_prompts_or_defaults,
+)
 from dlscaffold._cli._parsing import parse_pairs
-from dlscaffold.errors import UserError
 
 if TYPE_CHECKING:
     from dlscaffold._update import UpdateResult
@@ -21,19 +27,10 @@ _STATUS_STYLES = {"conflict": "bold red", "kept": "yellow", "deleted": "red", "a
 
 def update(
     path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
-    vcs_ref: Annotated[
-        str | None, typer.Option("--vcs-ref", help="Target template version (default: newest).")
-    ] = None,
-    data: Annotated[
-        list[str] | None,
-        typer.Option("--data", "-d", metavar="KEY=VALUE", help="Change or give an answer."),
-    ] = None,
-    defaults: Annotated[
-        bool, typer.Option("--defaults", help="Answer new questions with their defaults.")
-    ] = False,
-    trust: Annotated[
-        bool, typer.Option("--trust", help="Allow a non-default template to run its tasks.")
-    ] = False,
+    vcs_ref: VcsRefOption = None,
+    data: DataOption = None,
+    defaults: DefaultsOption = False,
+    trust: TrustOption = False,
     diff: Annotated[
         bool,
         typer.Option("--diff", "--pretend", help="Preview the changes; write nothing."),
@@ -41,9 +38,7 @@ def update(
     patch: Annotated[
         bool, typer.Option("--patch", help="With --diff, also print each file's patch.")
     ] = False,
-    answers_file: Annotated[
-        str, typer.Option("--answers-file", help="The answers file, relative to the project.")
-    ] = ".copier-answers.yml",
+    answers_file: AnswersFileOption = ".copier-answers.yml",
 ) -> None:
     """Update a project to a newer template version with a three-way merge.
 
@@ -53,11 +48,7 @@ def update(
     from dlscaffold._update import update_project
 
     with error_boundary():
-        if not defaults and not sys.stdin.isatty():
-            raise UserError(
-                "Input is not a terminal: pass --defaults to answer new template questions "
-                "with their defaults (and --data KEY=VALUE to choose others)."
-            )
+        require_prompts_or_defaults(defaults)
         result = update_project(
             path,
             vcs_ref=vcs_ref,
