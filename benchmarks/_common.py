@@ -28,6 +28,23 @@ def time_command(argv: Sequence[str], *, repeat: int, cwd: Path | None = None,
     return statistics.median(times)
 
 
+def time_in_turns(
+    commands: dict[str, Sequence[str]], *, repeat: int, cwd: Path | None = None,
+    env: dict[str, str] | None = None, setup: Callable[[int], None] | None = None,
+) -> dict[str, float]:  # fmt: skip
+    """Median wall time of each command, run in turns (a, b, a, b, ...) so that a load that
+    comes and goes on a shared machine weighs on all of them alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for i in range(repeat):
+        for name, argv in commands.items():
+            if setup:
+                setup(i)
+            start = time.perf_counter()
+            subprocess.run(argv, cwd=cwd, env=env, check=True, capture_output=True)
+            times[name].append(time.perf_counter() - start)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
 def machine() -> dict[str, object]:
     """Describe where the figures were measured."""
     return {

@@ -92,3 +92,12 @@ def test_generated_ci_check_passes_on_a_clone_without_data(tmp_path: Path) -> No
 
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "data-missing-target" in checked.stdout  # reported, not failing
+
+    hooks = yaml.safe_load((clone / ".pre-commit-config.yaml").read_text())
+    entry = next(
+        h["entry"] for r in hooks["repos"] for h in r["hooks"] if h["id"] == "dlscaffold-check"
+    )
+    program, *args = entry.split()
+    assert program == "dlscaffold"
+    hooked = dlscaffold(*args, cwd=clone)
+    assert hooked.returncode == 0, hooked.stdout + hooked.stderr
