@@ -157,8 +157,6 @@ def build_trainer(
         epochs, max_train, max_val = 1, 1, 1
     scheduler = build_scheduler(cfg.scheduler, optimizer, epochs=epochs)
     if t.compile:
-        if t.deterministic:  # also tells the compiler (see utils/seed.py)
-            torch.use_deterministic_algorithms(True, warn_only=True)
         model = torch.compile(model)
     if dist.enabled:
         ids = [device.index] if device.type == "cuda" else None

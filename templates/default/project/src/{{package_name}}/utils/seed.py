@@ -2,7 +2,6 @@
 
 import os
 import random
-import sys
 
 import numpy as np
 import torch
@@ -16,23 +15,8 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     if deterministic:
         # cuBLAS needs this to be deterministic; harmless elsewhere.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        use_deterministic_algorithms()
-        torch.backends.cudnn.benchmark = False
-
-
-def use_deterministic_algorithms() -> None:
-    """`torch.use_deterministic_algorithms(True, warn_only=True)` without its slow import.
-
-    Recent torch versions also set `torch._inductor.config.deterministic` there, which imports
-    the whole torch.compile stack (about half a second at every start) for a flag only
-    `torch.compile` reads. Until that stack is loaded, set just the flag the kernels read;
-    `build_trainer` calls the public function before compiling.
-    """
-    set_flag = getattr(torch._C, "_set_deterministic_algorithms", None)
-    if set_flag is None or "torch._inductor.config" in sys.modules:
         torch.use_deterministic_algorithms(True, warn_only=True)
-    else:
-        set_flag(True, warn_only=True)
+        torch.backends.cudnn.benchmark = False
 
 
 def capture_rng_state() -> dict[str, torch.Tensor]:
