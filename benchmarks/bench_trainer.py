@@ -191,6 +191,8 @@ def measure(kind: str, project: Path, data: Path, out: Path) -> dict[str, float]
 
 def main() -> None:
     """Run the benchmark, write results/trainer.json and print a markdown table."""
+    from importlib.metadata import version
+
     from _common import write_results
 
     load_before = os.getloadavg()
@@ -233,7 +235,7 @@ def main() -> None:
          "unit": "s", "target": "", "ok": None},
         {"metric": "time to first step, plain loop", "value": median("plain", "first_step_s"),
          "unit": "s", "target": "", "ok": None},
-        {"metric": "train-epoch throughput reported by the trainer (status.json)",
+        {"metric": "last epoch's train-only throughput, as the trainer reports it",
          "value": median("trainer", "own_throughput"), "unit": "samples/s", "target": "",
          "ok": None},
     ]  # fmt: skip
@@ -243,7 +245,8 @@ def main() -> None:
         f"vs a minimal hand-written loop (zero_grad, cross_entropy, backward, step, plus an "
         f"eval pass per epoch) on the same model, Dataset class and split: {N_IMAGES} "
         f"synthetic {IMAGE_SIZE}x{IMAGE_SIZE} grayscale PNGs, batch {BATCH_SIZE} (eval "
-        f"{EVAL_BATCH_SIZE}), {EPOCHS} epochs, `torch.set_num_threads({THREADS})`, CPU. "
+        f"{EVAL_BATCH_SIZE}), {EPOCHS} epochs, `torch.set_num_threads({THREADS})` (two threads "
+        f"on this shared machine made step times vary 5x), CPU, torch {version('torch')}. "
         f"Throughput is training samples over the wall time of all epochs, eval, logging and "
         f"checkpoints included; time to first step runs from spawning the process to the "
         f"first optimizer step. Fresh processes, alternating, median of {REPEATS} each. "
