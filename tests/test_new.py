@@ -72,7 +72,7 @@ def test_new_takes_data_answers(tmp_path: Path) -> None:
         (["--data", "package_name=1abc"], "package_name must be a lowercase Python identifier"),
         (["--data", "package_name"], "Error: --data expects KEY=VALUE, got 'package_name'."),
         (["--template", "does-not-exist"], "Error: Cannot use template 'does-not-exist'"),
-        (["--vcs-ref", "v999.0.0"], "Unknown revision: 'v999.0.0'"),
+        (["--vcs-ref", "v9.0"], "Error: Template version 'v9.0' does not exist in dlscaffold's"),
     ],
 )
 def test_new_rejects_bad_input_and_writes_nothing(
@@ -131,7 +131,7 @@ def test_new_interrupted_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     def interrupt(*_args: object, **_kwargs: object) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(dlscaffold._new, "init_and_commit", interrupt)
+    monkeypatch.setattr(dlscaffold._new, "commit_all", interrupt)
     before = tree_digest(tmp_path)
 
     code, output = run_cli("new", str(tmp_path / "demo"), "--defaults")
@@ -141,12 +141,45 @@ def test_new_interrupted_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     assert tree_digest(tmp_path) == before
 
 
-def test_new_without_terminal_asks_for_defaults(tmp_path: Path) -> None:
+def test_new_without_terminal_names_the_question_it_cannot_ask(tmp_path: Path) -> None:
+    before = tree_digest(tmp_path)
+
     code, output = run_cli("new", str(tmp_path / "demo"))
 
     assert code == 1
-    assert output.startswith("Error: Input is not a terminal: pass --defaults")
-    assert not (tmp_path / "demo").exists()
+    assert output.strip() == (
+        "Error: Question 'project_name' needs an answer and input is not a terminal: pass "
+        "--data project_name=VALUE, or --defaults to take the default answers."
+    )
+    assert tree_digest(tmp_path) == before
+
+
+@pytest.mark.parametrize(
+    ("folder", "package"),
+    [("2024-MNIST", "mnist"), ("test", "test_project"), ("My Proj", "my_proj")],
+)
+def test_folder_names_give_valid_package_names(tmp_path: Path, folder: str, package: str) -> None:
+    code, output = run_cli("new", str(tmp_path / folder), "--defaults", "--no-example-data")
+
+    assert code == 0, output
+    answers = yaml.safe_load((tmp_path / folder / ".copier-answers.yml").read_text())
+    assert answers["package_name"] == package
+
+
+def test_new_inside_another_repository_leaves_it_untouched(tmp_path: Path) -> None:
+    parent = tmp_path / "parent"
+    parent.mkdir()
+    git("init", "--quiet", cwd=parent)
+    (parent / "a.txt").write_text("a\n")
+    git("add", "a.txt", cwd=parent)
+    git("commit", "--quiet", "-m", "a", cwd=parent)
+
+    code, output = run_cli("new", str(parent / "sub"), "--defaults")
+
+    assert code == 0, output
+    assert git("status", "--porcelain", "--untracked-files=no", cwd=parent) == ""
+    assert git("rev-parse", "--show-toplevel", cwd=parent / "sub").strip() == str(parent / "sub")
+    assert "data/digits" in git("ls-files", cwd=parent / "sub")
 
 
 def test_other_template_records_absolute_source_and_version(tmp_path: Path, monkeypatch) -> None:
@@ -227,3 +260,28 @@ def test_version_and_help_run_as_a_module() -> None:
 
 
 import dlscaffold  # noqa: E402  (kept last: the test above needs the package itself)
+
+
+def test_linked_dataset_becomes_the_one_the_config_trains_on(tmp_path: Path) -> None:
+    source = tmp_path / "raw" / "shapes"
+    (source / "circle").mkdir(parents=True)
+    (source / "circle" / "1.png").write_bytes(b"x")
+
+    code, output = run_cli(
+        "new", str(tmp_path / "demo"), "--defaults", "--link", f"shapes={source}"
+    )
+
+    assert code == 0, output
+    config = (tmp_path / "demo" / "configs" / "default.yaml").read_text()
+    assert "root: data/shapes" in config
+    assert not (tmp_path / "demo" / "data" / "digits").exists(), "the example is replaced"
+
+
+def test_a_dataset_name_given_twice_is_refused(tmp_path: Path) -> None:
+    code, output = run_cli(
+        "new", str(tmp_path / "demo"), "--defaults", "--link", "a=x", "--link", "a=y"
+    )
+
+    assert code == 1
+    assert output.strip() == "Error: --link names 'a' twice; give each once."
+    assert not (tmp_path / "demo").exists()

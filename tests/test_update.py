@@ -168,8 +168,8 @@ def test_dirty_tree_is_refused_with_one_line(project: Path) -> None:
         update_project(project, defaults=True)
 
     assert str(info.value) == (
-        f"'{project}' has uncommitted changes; commit or stash them, then update "
-        "(or preview with --diff)."
+        f"Project '{project.name}' has uncommitted changes; commit or stash them, then "
+        "update (or preview with --diff)."
     )
     assert tree_digest(project) == before
 

@@ -69,16 +69,28 @@ def test_update_refuses_a_dirty_tree_with_one_line(project: Path) -> None:
 
     assert result.exit_code == 1
     assert result.stderr == (
-        "Error: 'proj' has uncommitted changes; commit or stash them, then update "
+        "Error: Project 'proj' has uncommitted changes; commit or stash them, then update "
         "(or preview with --diff).\n"
     )
 
 
-def test_update_without_a_terminal_needs_defaults(project: Path) -> None:
+def test_update_without_a_terminal_names_the_question_it_cannot_ask(project: Path) -> None:
+    before = tree_digest(project)
+
     result = run("update", "proj")
 
     assert result.exit_code == 1
-    assert flat(result.stderr).startswith("Error: Input is not a terminal: pass --defaults")
+    assert flat(result.stderr) == (
+        "Error: Question 'license' needs an answer and input is not a terminal: pass "
+        "--data license=VALUE, or --defaults to take the default answers."
+    )
+    assert tree_digest(project) == before
+
+
+def test_update_without_a_terminal_runs_when_nothing_must_be_asked(project: Path) -> None:
+    result = run("update", "proj", "--data", "license=MIT")
+
+    assert result.exit_code == 0, result.stderr
 
 
 def test_diff_previews_with_patch_and_writes_nothing(project: Path) -> None:
@@ -143,3 +155,17 @@ def test_answers_file_option_for_templates_that_rename_it(
 
     assert result.exit_code == 0, result.output
     assert "v2" in (project / ".answers/dl.yml").read_text()
+
+
+def test_update_and_check_find_the_project_from_a_subfolder(project: Path) -> None:
+    (project / "src").mkdir(exist_ok=True)
+
+    checked = run("check", str(project / "src"), "--no-drift", "--json")
+    updated = run("update", str(project / "src"), "--defaults", "--diff")
+
+    assert json.loads(checked.stdout)["project"] == str(project)
+    assert updated.exit_code == 0, updated.stderr
+    assert (
+        run("check", str(project / "nope")).stderr
+        == f"Error: Folder '{project / 'nope'}' does not exist.\n"
+    )

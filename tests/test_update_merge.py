@@ -116,7 +116,7 @@ def test_unknown_target_version_is_a_clear_error(tmp_path: Path) -> None:
     template = build_template(tmp_path / "t", {"v1": v1_spec()})
     project = make_project(tmp_path, template)
 
-    with pytest.raises(TemplateNotFoundError, match="Cannot use template"):
+    with pytest.raises(TemplateNotFoundError, match="Template version 'v9' does not exist in"):
         update_project(project, vcs_ref="v9", defaults=True)
 
 
@@ -134,6 +134,7 @@ def test_only_questions_new_in_the_target_version_are_asked(
         return {name: "BSD"}
 
     monkeypatch.setattr("copier._main.unsafe_prompt", fake_prompt)
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True)  # as at a terminal
 
     update_project(project)
 

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from dlscaffold.errors import InvalidAnswerError, TemplateNotFoundError, UntrustedTemplateError
+from dlscaffold.errors import (
+    InvalidAnswerError,
+    TemplateNotFoundError,
+    UntrustedTemplateError,
+    UserError,
+)
 
 if TYPE_CHECKING:
     from copier._main import Worker
@@ -28,12 +33,20 @@ def _worker(**kwargs: Any) -> Iterator[Worker]:
         yield worker
 
 
-def _questions(worker: Worker, src: str) -> dict[str, Any]:
+def _questions(worker: Worker, src: str, vcs_ref: str | None) -> dict[str, Any]:
     """Load the template (cloning it if needed) and return its questions."""
+    from dlscaffold._templates import is_default_template
+
     try:
         return dict(worker.template.questions_data)
     except Exception as error:  # copier raises ValueError, OSError or plumbum errors here
-        raise TemplateNotFoundError(f"Cannot use template '{src}': {_one_line(error)}") from error
+        label = "dlscaffold's default template" if is_default_template(src) else f"'{src}'"
+        if vcs_ref and "Unknown revision" in str(error):
+            raise TemplateNotFoundError(
+                f"Template version '{vcs_ref}' does not exist in {label}; versions are git "
+                "tags such as v0.1.0."
+            ) from error
+        raise TemplateNotFoundError(f"Cannot use template {label}: {_one_line(error)}") from error
 
 
 _CASTS: dict[str, Any] = {"int": int, "float": float}
@@ -47,9 +60,10 @@ def _check_answers(data: Mapping[str, Any], questions: Mapping[str, Any]) -> Non
     """
     unknown = sorted(set(data) - set(questions))
     if unknown:
+        asked = [name for name, spec in questions.items() if not _computed(spec)]
         raise InvalidAnswerError(
             f"Unknown answer {', '.join(map(repr, unknown))}: this template asks "
-            f"{', '.join(questions) or 'no questions'}."
+            f"{', '.join(asked) or 'no questions'}."
         )
     for key, value in data.items():
         kind = (
@@ -66,12 +80,18 @@ def _check_answers(data: Mapping[str, Any], questions: Mapping[str, Any]) -> Non
             raise InvalidAnswerError(f"Answer {key}={value!r} is not a valid {kind}.") from None
 
 
+def _computed(spec: Any) -> bool:
+    """Tell whether a question is a value the template computes (`when: false`), never asked."""
+    return isinstance(spec, dict) and spec.get("when") is False
+
+
 def _one_line(error: BaseException) -> str:
     """Reduce copier's (sometimes multi-line) messages to their most telling line."""
     lines = [line.strip(" |") for line in str(error).splitlines() if line.strip(" |")]
     for line in reversed(lines):
-        if line.lower().startswith(("fatal:", "error:")):
-            return line
+        for marker in ("fatal:", "error:"):
+            if marker in line.lower():
+                return line[line.lower().index(marker) :]
     return lines[0] if lines else type(error).__name__
 
 
@@ -123,18 +143,23 @@ def rendered(
         unsafe=trust, quiet=True, skip_tasks=True, overwrite=True, cleanup_on_error=False,
         exclude=list(exclude), user_defaults=dict(user_defaults or {}),
     ) as worker:  # fmt: skip
-        _check_answers(checked or {}, _questions(worker, src))
+        _check_answers(checked or {}, _questions(worker, src, vcs_ref))
         # HACK copier 9.19 runs `git config core.fileMode` once per rendered file to sync the
         # destination's git index; a scratch folder has no git index, so each call (a third
         # of an update's time) is a no-op.
         _skip_index_sync(worker)
         try:
-            worker.run_copy()
+            with _prompts_need_a_terminal(enabled=not defaults):
+                worker.run_copy()
+        except NoTerminalError:
+            raise
         except UnsafeTemplateError as error:
             raise UntrustedTemplateError(
                 f"Template '{src}' uses Jinja extensions; review it, then pass --trust."
             ) from error
         except (ValueError, TypeError, UserMessageError) as error:
+            if isinstance(error.__cause__, NoTerminalError):
+                raise error.__cause__ from None
             raise InvalidAnswerError(_one_line(error)) from error
 
         def run_in_project(tasks: list[Any], project: Path, operation: str = "update") -> None:
@@ -169,6 +194,40 @@ def rendered(
             ),
             template=worker.template,
         )
+
+
+class NoTerminalError(UserError, EOFError):
+    """A question needs an answer, and there is no terminal to ask it on."""
+
+
+@contextmanager
+def _prompts_need_a_terminal(*, enabled: bool) -> Iterator[None]:
+    """Without a terminal, turn copier's first prompt into one clear line naming the question.
+
+    copier would start prompt_toolkit (which prints a warning) and then fail on EOF with a
+    hint about its own options; a run that needs no prompt is not refused.
+    """
+    import sys
+
+    import copier._main
+
+    if not enabled or sys.stdin.isatty():
+        yield
+        return
+
+    def refuse(questions: list[dict[str, Any]], **_kwargs: Any) -> dict[str, Any]:
+        name = questions[0].get("name", "?") if questions else "?"
+        raise NoTerminalError(
+            f"Question '{name}' needs an answer and input is not a terminal: pass "
+            f"--data {name}=VALUE, or --defaults to take the default answers."
+        )
+
+    original = copier._main.unsafe_prompt
+    copier._main.unsafe_prompt = refuse
+    try:
+        yield
+    finally:
+        copier._main.unsafe_prompt = original
 
 
 def _skip_index_sync(worker: Worker) -> None:

@@ -73,29 +73,31 @@ def stage(path: Path, *relpaths: str, removed: Sequence[str] = ()) -> bool:
     return True
 
 
-def init_and_commit(path: Path, *, message: str, ignored_too: Sequence[str] = ()) -> str:
-    """Make `path` a git repository holding all its files in one commit; return the commit.
+def init_repo(path: Path) -> None:
+    """Make `path` a git repository of its own, on the user's default branch (else `main`).
 
-    `ignored_too` names ignored paths that belong in the commit all the same (dataset links).
-
-    The user's own identity and default branch are used when configured. Without an
-    identity a neutral one is used, so that generation never fails on a fresh machine.
+    Done before anything is written into a staging folder: inside a parent repository, a
+    nested repository keeps every `git` call here (staging links, reading the identity) away
+    from the parent's index and local config.
     """
-    config = config_values("init.defaultBranch", "user.name", "user.email", cwd=path)
-    git(
-        "init",
-        "--quiet",
-        f"--initial-branch={config.get('init.defaultbranch') or 'main'}",
-        cwd=path,
-    )
+    git("init", "--quiet", cwd=path)
+    if not config_values("init.defaultBranch", cwd=path):
+        git("symbolic-ref", "HEAD", "refs/heads/main", cwd=path)
+
+
+def commit_all(path: Path, *, message: str) -> str:
+    """Commit everything in the repository at `path` (ignored files stay out); return the commit.
+
+    The user's own identity is used when configured. Without one a neutral identity is used,
+    so that generation never fails on a fresh machine.
+    """
+    config = config_values("user.name", "user.email", cwd=path)
     env = {}
     if not config.get("user.name") and not os.environ.get("GIT_AUTHOR_NAME"):
         env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = FALLBACK_IDENTITY["name"]
     if not config.get("user.email") and not os.environ.get("GIT_AUTHOR_EMAIL"):
         env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_IDENTITY["email"]
     git("add", "--all", cwd=path)
-    if ignored_too:
-        git("add", "--force", "--", *ignored_too, cwd=path)
     # No hooks or signing prompts for a generated commit; empty templates still get a base.
     commit_args = ["commit", "--quiet", "--no-verify", "--allow-empty", "-m", message]
     git("-c", "commit.gpgsign=false", *commit_args, cwd=path, env=env)

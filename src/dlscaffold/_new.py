@@ -20,7 +20,7 @@ from dlscaffold._data.link import LinkedDataset, link_dataset
 from dlscaffold._engine import rendered
 from dlscaffold._example_data import ensure_digits
 from dlscaffold._fs import make_staging_dir
-from dlscaffold._git import init_and_commit, is_repo_root
+from dlscaffold._git import commit_all, init_repo, is_repo_root
 from dlscaffold._templates import install_default_template, is_default_template
 from dlscaffold._update.answers import ANSWERS_FILE
 from dlscaffold.errors import DestinationError, UntrustedTemplateError
@@ -68,9 +68,10 @@ def create_project(
     staging = make_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
     trusted = trust or is_default_template(template)
     try:
+        init_repo(staging)
         with rendered(
             src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
-            checked=data, user_defaults={"project_name": dest_abspath.name},
+            checked=data, user_defaults=_user_defaults(dest_abspath, links),
         ) as render:  # fmt: skip
             answers = _read_answers(staging)
             remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
@@ -86,11 +87,7 @@ def create_project(
             link_dataset(staging, name, Path(source), final_project=dest_abspath)
             for name, source in _datasets_to_link(template, answers, links, example_data).items()
         ]
-        commit = init_and_commit(
-            staging,
-            message=_commit_message(src, version),
-            ignored_too=[dataset.link_relpath.as_posix() for dataset in linked],
-        )
+        commit = commit_all(staging, message=_commit_message(src, version))
         _move_into_place(staging, dest_abspath)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -122,6 +119,18 @@ def _template_source(template: str | None) -> str:
     if "://" not in template and not template.startswith("git@") and local.exists():
         return str(local.resolve())
     return template
+
+
+def _user_defaults(dest: Path, links: Mapping[str, str | Path] | None) -> dict[str, Any]:
+    """Return the defaults the command line implies.
+
+    The folder names the project, and the first dataset linked with --link is the one the
+    default config trains on (a template without such questions ignores them).
+    """
+    defaults: dict[str, Any] = {"project_name": dest.name}
+    if links:
+        defaults["dataset_name"] = next(iter(links))
+    return defaults
 
 
 def _warnings(src: str, version: str | None) -> list[str]:

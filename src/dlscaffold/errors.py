@@ -51,6 +51,9 @@ class GitError(DlscaffoldError):
     """A git command failed where it should not have."""
 
     def __init__(self, *, command: list[str], stderr: str) -> None:
-        super().__init__(f"git {' '.join(command)} failed: {stderr.strip()}")
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        telling = [line for line in lines if line.startswith(("fatal:", "error:"))]
+        reason = (telling or lines or ["no message"])[-1]
+        super().__init__(f"git {command[0] if command else ''} failed: {reason}")
         self.command = command
         self.stderr = stderr

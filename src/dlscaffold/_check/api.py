@@ -13,6 +13,7 @@ from dlscaffold._check.findings import CheckReport, Finding, parse_fail_on
 from dlscaffold._check.markers import check_markers
 from dlscaffold._check.version import check_version
 from dlscaffold._git import is_repo_root
+from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
 from dlscaffold._update.answers import ANSWERS_FILE
 from dlscaffold._update.source import resolve_source
@@ -39,7 +40,7 @@ def check_project(
         answers_file: The answers file, relative to the project.
     """
     chosen = parse_fail_on(fail_on)
-    project = Path(path).expanduser().absolute()
+    project = project_root(path, answers_file=answers_file)
     if not is_repo_root(project):
         raise UserError(f"'{path}' is not the root of a git repository.")
     recorded, findings = check_answers(project, answers_file)

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated
 
 import typer
-
-from dlscaffold.errors import UserError
 
 VcsRefOption = Annotated[
     str | None,
@@ -26,12 +23,3 @@ TrustOption = Annotated[
 AnswersFileOption = Annotated[
     str, typer.Option("--answers-file", help="The answers file, relative to the project.")
 ]
-
-
-def require_prompts_or_defaults(defaults: bool) -> None:
-    """Refuse to prompt where nobody can answer: copier's prompts need a terminal."""
-    if not defaults and not sys.stdin.isatty():
-        raise UserError(
-            "Input is not a terminal: pass --defaults (with --data KEY=VALUE) to answer "
-            "the template's questions without prompts."
-        )

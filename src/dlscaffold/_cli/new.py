@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated
 
@@ -14,7 +15,6 @@ from dlscaffold._cli._options import (
     DefaultsOption,
     TrustOption,
     VcsRefOption,
-    require_prompts_or_defaults,
 )
 from dlscaffold._cli._parsing import parse_pairs
 
@@ -45,7 +45,6 @@ def new(
     from dlscaffold._new import create_project
 
     with error_boundary():
-        require_prompts_or_defaults(defaults)
         project = create_project(
             dest,
             template=template,
@@ -53,7 +52,7 @@ def new(
             data=parse_pairs(data, option="--data"),
             defaults=defaults,
             trust=trust,
-            links=parse_pairs(link, option="--link"),
+            links=parse_pairs(link, option="--link", metavar="NAME=SOURCE"),
             example_data=example_data,
         )
     for message in project.warnings:
@@ -64,5 +63,10 @@ def new(
         _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
     package = project.answers.get("package_name")
     if package:
-        next_steps = f"cd {dest} && pip install -e '.[dev]' && python -m {package} train"
-        _console.info(f"Next: {_console.escape(next_steps)}")
+        _console.info(f"Next: {_console.escape(_next_steps(dest, package))}")
+
+
+def _next_steps(dest: Path, package: str) -> str:
+    """The commands that take a user from the new folder to a first training run."""
+    enter = "" if dest.resolve() == Path.cwd() else f"cd {shlex.quote(str(dest))} && "
+    return f"{enter}pip install -e '.[dev]' && python -m {package} train"

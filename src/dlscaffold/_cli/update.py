@@ -15,7 +15,6 @@ from dlscaffold._cli._options import (
     DefaultsOption,
     TrustOption,
     VcsRefOption,
-    require_prompts_or_defaults,
 )
 from dlscaffold._cli._parsing import parse_pairs
 
@@ -48,7 +47,6 @@ def update(
     from dlscaffold._update import update_project
 
     with error_boundary():
-        require_prompts_or_defaults(defaults)
         result = update_project(
             path,
             vcs_ref=vcs_ref,

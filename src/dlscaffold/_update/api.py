@@ -11,6 +11,7 @@ from typing import Any
 
 from dlscaffold._engine import Render, rendered
 from dlscaffold._git import is_clean, is_repo_root
+from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
 from dlscaffold._update.answers import ANSWERS_FILE, RecordedAnswers, read_answers
 from dlscaffold._update.apply import mark_unmerged, write_changes
@@ -83,7 +84,7 @@ def update_project(
         pretend: Compute and return the changes without writing anything.
         answers_file: The answers file, relative to the project.
     """
-    project = _check_project(Path(path), pretend=pretend)
+    project = _check_project(Path(path), pretend=pretend, answers_file=answers_file)
     recorded = read_answers(project, answers_file)
     src = resolve_source(recorded.src, project)
     trusted = trust or is_default_template(recorded.src)
@@ -143,18 +144,18 @@ def update_project(
     )
 
 
-def _check_project(path: Path, *, pretend: bool) -> Path:
-    project = path.expanduser().absolute()
+def _check_project(path: Path, *, pretend: bool, answers_file: str) -> Path:
+    project = project_root(path, answers_file=answers_file)
     if not project.is_dir():
         raise UpdateRefusedError(f"'{path}' is not a folder.")
     if not is_repo_root(project):
         raise UpdateRefusedError(
-            f"'{path}' is not the root of a git repository; updates need git to be undoable."
+            f"'{project}' is not the root of a git repository; updates need git to be undoable."
         )
     if not pretend and not is_clean(project):
         raise UpdateRefusedError(
-            f"'{path}' has uncommitted changes; commit or stash them, then update "
-            "(or preview with --diff)."
+            f"Project '{project.name}' has uncommitted changes; commit or stash them, then "
+            "update (or preview with --diff)."
         )
     return project
 
