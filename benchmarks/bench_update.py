@@ -68,8 +68,16 @@ def template_files(version: int) -> dict[str, str]:
     return files
 
 
+# The template's commits need an author even on a machine with no git identity.
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
+    "GIT_COMMITTER_NAME": "Bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
+}  # fmt: skip
+
+
 def git(*args: str, cwd: Path) -> None:
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+    env = {**os.environ, **GIT_IDENTITY}
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, env=env)
 
 
 def build_template(root: Path, *, versions: int = VERSIONS, packed: bool = False) -> Path:

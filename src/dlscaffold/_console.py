@@ -5,6 +5,7 @@ Messages go to stderr so that stdout stays free for data (JSON, lists) that scri
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -41,7 +42,11 @@ def out_console() -> Console:
     """Return the stdout console, for data and tables a user asked for."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        # Piped or in a CI log: rich would assume 80 columns and fold every table cell.
+        console.width = 160
+    return console
 
 
 def info(message: str) -> None:
