@@ -104,11 +104,12 @@ def verify(
         )
     for check in report.datasets:
         _render_check(check, report.mode)
-    never = [check.name for check in report.datasets if not check.inspected]
+    never = [check for check in report.datasets if not check.inspected]
     if never and report.ok:  # differences come first; this hint would only bury them
+        commands = "; ".join(f"'{check.inspect_command}'" for check in never)
         _console.info(
-            _console.escape(f"Never inspected: {', '.join(never)}; look at samples and class ")
-            + _console.escape(f"balance first with '{report.inspect_command}'.")
+            _console.escape(f"Never inspected: {', '.join(c.name for c in never)}; look at ")
+            + _console.escape(f"samples and class balance first with {commands}.")
         )
     if not report.datasets:
         _console.info("No datasets linked; nothing to verify.")
@@ -152,7 +153,9 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
         summary = counts if check.per_file else (check.detail or "")
         _console.warning(f"{name} differs from its record ({mode} mode): {summary}")
     elif check.status == "accepted":
-        _console.warning(f"{name}: recorded the current state as the reference ({counts}).")
+        _console.success(
+            _console.escape(f"{name}: recorded the current state as the reference ({counts}).")
+        )
     else:
         files = check.current.files if check.current else 0
         _console.success(_console.escape(f"{name}: unchanged, {files:,} files ({mode} mode)."))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlscaffold._data.activity import forget_activity
 from dlscaffold._data.names import check_name
 from dlscaffold._data.project import DATA_DIR, link_path, source_path
 from dlscaffold._data.protect import restore_modes, set_read_only
@@ -77,6 +78,7 @@ def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -
     link_removed = link.is_symlink()
     link.unlink(missing_ok=True)
     delete_records(project, name)
+    forget_activity(project, name)
     registry_relpath = [REGISTRY_RELPATH.as_posix()] if entry is not None else []
     stage(project, *registry_relpath, removed=[f"{DATA_DIR}/{name}"])
     protected = bool(entry and entry.get("protected")) and not unprotect
