@@ -137,7 +137,15 @@ def unlink(
         result = unlink_dataset(find_project(project), name, unprotect=unprotect)
     kept = f"; the source {result.source} is kept" if result.source else ""
     _console.success(_console.escape(f"Unlinked data/{result.name}{kept}."))
-    if result.unprotected:
+    if result.unprotected and result.shared:
+        _console.warning(
+            _console.escape(
+                f"{result.source} is dlscaffold's shared example dataset: other projects may "
+                f"link it, and it is writable now; make it read-only again with "
+                f"'chmod -R a-w {result.source}'."
+            )
+        )
+    elif result.unprotected:
         _console.info("Its owner has write access to it again.")
     elif result.still_protected:
         _console.info("It stays read-only; 'unlink --unprotect' would give write access back.")

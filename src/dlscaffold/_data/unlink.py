@@ -11,6 +11,7 @@ from dlscaffold._data.project import DATA_DIR, link_path, source_path
 from dlscaffold._data.protect import restore_modes, set_read_only
 from dlscaffold._data.records import delete_records
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, save_registry
+from dlscaffold._example_data import example_datasets_home
 from dlscaffold._git import stage
 from dlscaffold.errors import UserError
 
@@ -26,6 +27,8 @@ class UnlinkedDataset:
         was_registered: Whether it had a registry entry (a hand-made link has none).
         unprotected: Whether the owner got write access back to the source.
         still_protected: Whether the source was linked with protection and keeps it.
+        shared: Whether the source is one of dlscaffold's shared example datasets, which
+            other projects of this user may link too.
     """
 
     name: str
@@ -34,6 +37,7 @@ class UnlinkedDataset:
     was_registered: bool
     unprotected: bool
     still_protected: bool = False
+    shared: bool = False
 
 
 def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -> UnlinkedDataset:
@@ -82,4 +86,14 @@ def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -
     registry_relpath = [REGISTRY_RELPATH.as_posix()] if entry is not None else []
     stage(project, *registry_relpath, removed=[f"{DATA_DIR}/{name}"])
     protected = bool(entry and entry.get("protected")) and not unprotect
-    return UnlinkedDataset(name, source, link_removed, entry is not None, unprotect, protected)
+    return UnlinkedDataset(
+        name, source, link_removed, entry is not None, unprotect, protected, _is_shared(source)
+    )
+
+
+def _is_shared(source: Path | None) -> bool:
+    """Tell whether `source` is (inside) the per-user folder of example datasets."""
+    if source is None:
+        return False
+    shared = example_datasets_home().resolve()
+    return source == shared or shared in source.parents
