@@ -329,22 +329,3 @@ def test_a_repository_links_without_protection_when_asked(
     assert code == 0, err
     assert (ws.project / "data" / "x").resolve() == repo
     assert tree_digest(repo) == before
-
-
-def test_the_project_option_names_the_project(ws: Workspace) -> None:
-    code, _, err = cli("data", "link", "ds", str(ws.source()), "-p", str(ws.project / "data"))
-
-    assert code == 0, err
-    assert (ws.project / "data" / "ds").resolve() == ws.source()
-
-
-def test_the_project_given_twice_is_refused(ws: Workspace) -> None:
-    before = tree_digest(ws.root)
-
-    code, _, err = cli("data", "link", "ds", str(ws.source()), ".", "-p", ".", cwd=ws.project)
-
-    assert (code, err.strip()) == (
-        1,
-        "Error: Give the project once: as PATH or as --project, not both.",
-    )
-    assert tree_digest(ws.root) == before

@@ -45,19 +45,15 @@ def link(
     record_hashes: Annotated[
         bool, typer.Option("--hash", help="Record content hashes now, for `verify --full`.")
     ] = False,
-    project: ProjectOption = None,
 ) -> None:
     """Link SOURCE as data/NAME by a relative symlink, record its manifest and protect it."""
     from dlscaffold._data.link import link_dataset
     from dlscaffold._data.project import find_project
-    from dlscaffold.errors import UserError
 
     with error_boundary(), _console.progress_bars() as progress:
-        if path is not None and project is not None:
-            raise UserError("Give the project once: as PATH or as --project, not both.")
         linked = link_dataset(
-            find_project(project or path), name, source, protect=protect,
-            record_hashes=record_hashes, progress=progress,
+            find_project(path), name, source, protect=protect, record_hashes=record_hashes,
+            progress=progress,
         )  # fmt: skip
     size = f"{linked.manifest.files:,} files, {format_bytes(linked.manifest.bytes)}"
     _console.success(_console.escape(f"Linked {linked.link_relpath} -> {linked.target} ({size})."))
