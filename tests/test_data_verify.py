@@ -61,8 +61,8 @@ def test_verify_of_an_unchanged_dataset_passes_and_records_the_time(ws: Workspac
     assert code == 0, err
     assert out == ""
     assert " ".join(err.split()) == (
-        "ds: unchanged, 7 files (fast mode). Never inspected: ds; look at samples and class "
-        "balance first with 'python -m demo inspect-data data.name=ds data.root=data/ds'."
+        "ds: unchanged, 7 files (fast mode). Never inspected: ds ('python -m demo inspect-data "
+        "data.name=ds data.root=data/ds'); look at samples and class balance before training."
     )
     assert "verified_at" in activity(ws)
     assert "verified_at" not in registry_entry(ws)

@@ -106,10 +106,10 @@ def verify(
         _render_check(check, report.mode)
     never = [check for check in report.datasets if not check.inspected]
     if never and report.ok:  # differences come first; this hint would only bury them
-        commands = "; ".join(f"'{check.inspect_command}'" for check in never)
+        commands = ", ".join(f"{check.name} ('{check.inspect_command}')" for check in never)
         _console.info(
-            _console.escape(f"Never inspected: {', '.join(c.name for c in never)}; look at ")
-            + _console.escape(f"samples and class balance first with {commands}.")
+            _console.escape(f"Never inspected: {commands}; look at samples and class balance ")
+            + "before training."
         )
     if not report.datasets:
         _console.info("No datasets linked; nothing to verify.")
