@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -29,10 +30,12 @@ def ids(project: Path) -> list[tuple[str, str]]:
 
 
 def mark_inspected(project: Path, name: str) -> None:
-    path = project / "data" / "datasets.yaml"
-    registry = yaml.safe_load(path.read_text())
-    registry["datasets"][name]["inspected_at"] = "2026-11-28T08:00:00+00:00"
-    path.write_text(yaml.safe_dump(registry, sort_keys=False))
+    """Record an inspection as the generated project's inspect-data does: per machine."""
+    path = project / "data" / ".manifests" / "_activity.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    activity = json.loads(path.read_text()) if path.exists() else {"version": 1, "datasets": {}}
+    activity["datasets"].setdefault(name, {})["inspected_at"] = "2026-11-28T08:00:00+00:00"
+    path.write_text(json.dumps(activity))
 
 
 def test_a_linked_verified_inspected_dataset_has_no_problem(ws: Workspace) -> None:
@@ -54,7 +57,9 @@ def test_a_fresh_link_was_never_verified_nor_inspected(ws: Workspace) -> None:
 
     assert (verified.id, inspected.id) == ("data-never-verified", "data-never-inspected")
     assert verified.hint == "Run 'dlscaffold data verify ds'."
-    assert inspected.hint == "Run 'python -m demo inspect-data' before training."
+    assert inspected.hint == (
+        "Run 'python -m demo inspect-data data.name=ds data.root=data/ds' before training."
+    )
     assert verified.path == Path("data/ds")
 
 
@@ -133,3 +138,22 @@ def test_an_unreadable_dataset_is_a_problem_not_a_crash(
     assert problem.id == "data-unreadable"
     assert problem.message.startswith("Cannot list the folder '")
     assert problem.message.endswith("cat': Permission denied.")
+
+
+def test_the_inspect_hint_of_the_configured_dataset_needs_no_override(ws: Workspace) -> None:
+    link_dataset(ws.project, "digits", ws.source())  # the name configs/default.yaml uses
+
+    [_, inspected] = dataset_problems(ws.project)
+
+    assert inspected.hint == "Run 'python -m demo inspect-data' before training."
+
+
+def test_activity_in_an_old_registry_still_counts(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    path = ws.project / "data" / "datasets.yaml"
+    registry = yaml.safe_load(path.read_text())
+    registry["datasets"]["ds"]["verified_at"] = "2026-11-28T08:00:00+00:00"
+    registry["datasets"]["ds"]["inspected_at"] = "2026-11-28T08:00:00+00:00"
+    path.write_text(yaml.safe_dump(registry, sort_keys=False))
+
+    assert dataset_problems(ws.project) == []

@@ -251,3 +251,81 @@ def test_link_and_unlink_stage_the_link_and_registry_in_git(ws: Workspace) -> No
     assert code == 0, err
     assert "D\tdata/ds" in git("diff", "--cached", "--name-status", cwd=ws.project)
     make_writable(ws.source())
+
+
+def test_a_source_reached_through_a_link_of_the_project_is_refused(ws: Workspace) -> None:
+    link_dataset(ws.project, "digits", ws.source())
+    before = tree_digest(ws.root)
+
+    for given in ("data/digits", str(ws.project / "data" / "digits" / "cat")):
+        code, _, err = cli("data", "link", "x", given, cwd=ws.project)
+
+        assert code == 1
+        assert " ".join(err.split()) == (
+            f"Error: Dataset source '{given}' is inside the project; keep raw data outside it "
+            "and link it in."
+        )
+        assert tree_digest(ws.root) == before
+
+
+def _home_cases(ws: Workspace, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
+    """Folders that must never be locked, each with its own HOME or setting."""
+    home = ws.root / "raw" / "up" / "home"
+    (home / ".local" / "share").mkdir(parents=True)
+    (home / "notes.txt").write_text("mine")
+    monkeypatch.setenv("HOME", str(home))
+    (ws.root / "raw" / "repo" / ".git").mkdir(parents=True)
+    (ws.root / "raw" / "repo" / "train.py").write_text("code")
+    (ws.root / "raw" / "proj").mkdir()
+    (ws.root / "raw" / "proj" / ".copier-answers.yml").write_text("_src_path: x\n")
+    shared = ws.root / "raw" / "share" / "datasets"
+    (shared / "digits").mkdir(parents=True)
+    monkeypatch.setenv("DLSCAFFOLD_DATASETS", str(shared))
+    return {
+        "home": home,
+        "above": home.parent,
+        "hidden": home / ".local",
+        "repo": ws.root / "raw" / "repo",
+        "proj": ws.root / "raw" / "proj",
+        "shared": shared.parent,
+    }
+
+
+NEVER_PROTECTED = [
+    ("home", "is your home folder, not a dataset; link the folder that holds only the data."),
+    ("above", "is a folder above your home folder, not a dataset;"),
+    ("hidden", "read-only: it is a hidden folder of your home folder"),
+    ("repo", "read-only: it is a git repository (it has .git at its top), not only data."),
+    ("proj", "read-only: it is a project (it has .copier-answers.yml at its top)"),
+    ("shared", "read-only: it contains the shared example datasets"),
+]
+
+
+@pytest.mark.parametrize(("case", "message"), NEVER_PROTECTED)
+def test_folders_that_hold_more_than_data_are_never_locked(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch, case: str, message: str
+) -> None:
+    source = _home_cases(ws, monkeypatch)[case]
+    before = tree_digest(ws.root)
+
+    code, _, err = cli("data", "link", "x", str(source), cwd=ws.project)
+
+    assert code == 1
+    assert len(err.strip().splitlines()) == 1, err
+    assert message in " ".join(err.split())
+    if "read-only" in message:
+        assert f"'dlscaffold data link x {source} --no-protect'" in " ".join(err.split())
+    assert tree_digest(ws.root) == before
+
+
+def test_a_repository_links_without_protection_when_asked(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = _home_cases(ws, monkeypatch)["repo"]
+    before = tree_digest(repo)
+
+    code, _, err = cli("data", "link", "x", str(repo), "--no-protect", cwd=ws.project)
+
+    assert code == 0, err
+    assert (ws.project / "data" / "x").resolve() == repo
+    assert tree_digest(repo) == before

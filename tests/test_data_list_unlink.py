@@ -152,3 +152,23 @@ def test_bad_unlink_is_refused_and_changes_nothing(
     assert code == 1
     assert err.startswith(message), err
     assert tree_digest(ws.root) == before
+
+
+def test_unprotecting_the_shared_example_dataset_warns_about_other_projects(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = ws.root / "raw" / "shared"
+    monkeypatch.setenv("DLSCAFFOLD_DATASETS", str(shared))
+    digits = shared / "digits"
+    digits.mkdir(parents=True)
+    (digits / "0.png").write_bytes(b"x")
+    link_dataset(ws.project, "digits", digits)
+
+    code, _, err = cli("data", "unlink", "digits", "--unprotect", cwd=ws.project)
+
+    assert code == 0, err
+    assert " ".join(err.split()).endswith(
+        f"Warning: {digits} is dlscaffold's shared example dataset: other projects may link "
+        f"it, and it is writable now; make it read-only again with 'chmod -R a-w {digits}'."
+    )
+    make_writable(shared)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from collections.abc import Callable, Iterator
@@ -12,7 +13,7 @@ import yaml
 
 from dlscaffold._data.link import link_dataset
 from dlscaffold._data.verify import EXIT_DATA_CHANGED, verify_datasets
-from tests.helpers import tree_digest
+from tests.helpers import git, tree_digest
 from tests.test_data_helpers import Workspace, cli, make_workspace, make_writable
 
 
@@ -25,6 +26,13 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 
 def registry_entry(ws: Workspace, name: str = "ds") -> dict[str, object]:
     return yaml.safe_load((ws.project / "data" / "datasets.yaml").read_text())["datasets"][name]
+
+
+def activity(ws: Workspace, name: str = "ds") -> dict[str, str]:
+    path = ws.project / "data" / ".manifests" / "_activity.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())["datasets"].get(name, {})
 
 
 def edit_dataset(source: Path) -> None:
@@ -53,10 +61,11 @@ def test_verify_of_an_unchanged_dataset_passes_and_records_the_time(ws: Workspac
     assert code == 0, err
     assert out == ""
     assert " ".join(err.split()) == (
-        "ds: unchanged, 7 files (fast mode). Never inspected: ds; look at samples and class "
-        "balance first with 'python -m demo inspect-data'."
+        "ds: unchanged, 7 files (fast mode). Never inspected: ds ('python -m demo inspect-data "
+        "data.name=ds data.root=data/ds'); look at samples and class balance before training."
     )
-    assert "verified_at" in registry_entry(ws)
+    assert "verified_at" in activity(ws)
+    assert "verified_at" not in registry_entry(ws)
     assert tree_digest(ws.source()) == source_before
 
 
@@ -74,7 +83,7 @@ def test_verify_reports_changed_added_and_removed_files(ws: Workspace, mode: lis
     assert " ".join(err.split()) == (
         f"Warning: ds differs from its record ({name} mode): 1 added, 1 removed, 1 changed"
     )
-    assert "verified_at" not in registry_entry(ws)
+    assert "verified_at" not in activity(ws)
     assert tree_digest(ws.source()) == source_before
 
 
@@ -118,9 +127,9 @@ def test_accept_records_the_current_state(ws: Workspace) -> None:
 
     assert code == 0, err
     assert out.splitlines() == ["+ ds/dog/9.bin", "- ds/labels.csv", "~ ds/cat/0.bin"]
-    assert "recorded the current state as the reference (1 added, 1 removed, 1 changed)" in (
-        " ".join(err.split())
-    )
+    assert " ".join(err.split()).startswith(
+        "ds: recorded the current state as the reference (1 added, 1 removed, 1 changed). "
+    )  # a success line, not a warning
     assert registry_entry(ws)["manifest"]["files"] == 7
     assert cli("data", "verify", cwd=ws.project)[0] == 0
 
@@ -172,8 +181,8 @@ def test_verify_checks_every_dataset_and_fails_if_one_differs(ws: Workspace) -> 
     report = verify_datasets(ws.project)
 
     assert [(c.name, c.status) for c in report.datasets] == [("ds", "ok"), ("two", "changed")]
-    assert "verified_at" in registry_entry(ws, "ds")
-    assert "verified_at" not in registry_entry(ws, "two")
+    assert "verified_at" in activity(ws, "ds")
+    assert "verified_at" not in activity(ws, "two")
 
 
 def test_verify_of_an_unknown_dataset_is_a_user_error(ws: Workspace) -> None:
@@ -264,3 +273,52 @@ def test_accept_in_fast_mode_keeps_the_hashes_of_untouched_files(ws: Workspace) 
     report = verify_datasets(ws.project, full=True)
 
     assert report.datasets[0].changed == ("dog/1.bin",)
+
+
+def test_verify_leaves_a_committed_project_clean(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    git("add", "-A", cwd=ws.project)
+    git("commit", "-qm", "Link ds", cwd=ws.project)
+    registry_before = (ws.project / "data" / "datasets.yaml").read_bytes()
+
+    assert cli("data", "verify", cwd=ws.project)[0] == 0
+    assert cli("data", "verify", "--full", cwd=ws.project)[0] == 0
+
+    assert (ws.project / "data" / "datasets.yaml").read_bytes() == registry_before
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=ws.project) == ""
+    assert activity(ws)["verified_at"]
+    code, out, _ = cli("data", "list", "--json", cwd=ws.project)
+    assert code == 0 and json.loads(out)[0]["verified_at"] == activity(ws)["verified_at"]
+
+
+def test_verify_on_a_fresh_clone_writes_nothing_tracked(ws: Workspace, tmp_path: Path) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    git("add", "-A", cwd=ws.project)
+    git("commit", "-qm", "Link ds", cwd=ws.project)
+    clone = tmp_path / "ws" / "clone"
+    git("clone", "-q", str(ws.project), str(clone), cwd=tmp_path)
+
+    assert cli("data", "verify", cwd=clone)[0] == 0
+
+    assert git("status", "--porcelain", "--untracked-files=all", cwd=clone) == ""
+
+
+def test_an_old_registry_keeps_its_activity_keys_and_gets_no_new_ones(ws: Workspace) -> None:
+    link_dataset(ws.project, "ds", ws.source())
+    registry = ws.project / "data" / "datasets.yaml"
+    content = yaml.safe_load(registry.read_text())
+    content["datasets"]["ds"]["verified_at"] = "2026-01-01T00:00:00+00:00"
+    registry.write_text(yaml.safe_dump(content, sort_keys=False))
+    code, out, _ = cli("data", "list", "--json", cwd=ws.project)
+    assert json.loads(out)[0]["verified_at"] == "2026-01-01T00:00:00+00:00"
+    before = registry.read_bytes()
+
+    assert verify_datasets(ws.project).ok
+
+    assert registry.read_bytes() == before
+    code, out, _ = cli("data", "list", "--json", cwd=ws.project)
+    assert (
+        json.loads(out)[0]["verified_at"]
+        == activity(ws)["verified_at"]
+        != "2026-01-01T00:00:00+00:00"
+    )

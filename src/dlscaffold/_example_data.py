@@ -10,13 +10,17 @@ from __future__ import annotations
 import csv
 import gzip
 import os
+import shlex
 import shutil
 from pathlib import Path
 
 from dlscaffold._fs import make_staging_dir
+from dlscaffold.errors import UserError
 
 EXAMPLE_DATASETS_HOME = "~/.local/share/dlscaffold/datasets"
 DIGITS_CSV = Path(__file__).parent / "example_data" / "digits.csv.gz"
+DIGITS_CLASSES = 10
+DIGITS_FILES = 1797
 
 
 def example_datasets_home() -> Path:
@@ -28,10 +32,17 @@ def ensure_digits() -> Path:
     """Return the digits image folder, writing it first if this user does not have it yet.
 
     The folder appears atomically (written beside, then renamed), so an interrupted first
-    write never leaves a partial dataset behind for later projects.
+    write never leaves a partial dataset behind for later projects. An existing folder is
+    checked cheaply (10 class folders, 1,797 files; no file is opened) so that a damaged
+    copy is never recorded as a new project's reference.
+
+    Raises:
+        UserError: The folder exists but is damaged. It is never repaired here: other
+            projects may link it, and it is read-only; the message says how to remove it.
     """
     root = example_datasets_home() / "digits"
     if root.is_dir():
+        _check_digits(root)
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = make_staging_dir(root.parent, prefix=".digits.")
@@ -44,6 +55,28 @@ def ensure_digits() -> Path:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return root
+
+
+def _check_digits(root: Path) -> None:
+    """Raise `UserError` unless `root` holds the 10 class folders and 1,797 files."""
+    classes = files = 0
+    try:
+        for label in range(DIGITS_CLASSES):
+            folder = root / str(label)
+            if folder.is_dir():
+                classes += 1
+                with os.scandir(folder) as entries:
+                    files += sum(1 for e in entries if e.is_file() and not e.name.startswith("."))
+    except OSError as error:
+        raise UserError(f"Cannot read the example dataset {root}: {error.strerror}.") from error
+    if (classes, files) != (DIGITS_CLASSES, DIGITS_FILES):
+        quoted = shlex.quote(str(root))
+        raise UserError(
+            f"The example dataset {root} is damaged ({files} files in {classes} class "
+            f"folders; {DIGITS_FILES} in {DIGITS_CLASSES} expected). It is read-only: remove "
+            f"it with 'chmod -R u+w {quoted} && rm -rf {quoted}', and the next project "
+            "writes it afresh."
+        )
 
 
 def _write_digits(folder: Path) -> None:

@@ -104,11 +104,12 @@ def verify(
         )
     for check in report.datasets:
         _render_check(check, report.mode)
-    never = [check.name for check in report.datasets if not check.inspected]
+    never = [check for check in report.datasets if not check.inspected]
     if never and report.ok:  # differences come first; this hint would only bury them
+        commands = ", ".join(f"{check.name} ('{check.inspect_command}')" for check in never)
         _console.info(
-            _console.escape(f"Never inspected: {', '.join(never)}; look at samples and class ")
-            + _console.escape(f"balance first with '{report.inspect_command}'.")
+            _console.escape(f"Never inspected: {commands}; look at samples and class balance ")
+            + "before training."
         )
     if not report.datasets:
         _console.info("No datasets linked; nothing to verify.")
@@ -132,7 +133,15 @@ def unlink(
         result = unlink_dataset(find_project(project), name, unprotect=unprotect)
     kept = f"; the source {result.source} is kept" if result.source else ""
     _console.success(_console.escape(f"Unlinked data/{result.name}{kept}."))
-    if result.unprotected:
+    if result.unprotected and result.shared:
+        _console.warning(
+            _console.escape(
+                f"{result.source} is dlscaffold's shared example dataset: other projects may "
+                f"link it, and it is writable now; make it read-only again with "
+                f"'chmod -R a-w {result.source}'."
+            )
+        )
+    elif result.unprotected:
         _console.info("Its owner has write access to it again.")
     elif result.still_protected:
         _console.info("It stays read-only; 'unlink --unprotect' would give write access back.")
@@ -152,7 +161,9 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
         summary = counts if check.per_file else (check.detail or "")
         _console.warning(f"{name} differs from its record ({mode} mode): {summary}")
     elif check.status == "accepted":
-        _console.warning(f"{name}: recorded the current state as the reference ({counts}).")
+        _console.success(
+            _console.escape(f"{name}: recorded the current state as the reference ({counts}).")
+        )
     else:
         files = check.current.files if check.current else 0
         _console.success(_console.escape(f"{name}: unchanged, {files:,} files ({mode} mode)."))

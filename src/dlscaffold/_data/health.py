@@ -1,7 +1,8 @@
 """Data problems for `dlscaffold check`: broken or absolute links, changed or unseen data.
 
-Fast by design (the whole check targets under half a second): it reads the registry, the
-links and one `lstat` per file for the fast summary; it never reads file contents.
+Fast by design (the whole check targets under half a second): it reads the registry, this
+machine's activity file, the links and one `lstat` per file for the fast summary; it never
+reads file contents.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dlscaffold._data.activity import activity_of, load_activity
 from dlscaffold._data.listing import unregistered_links
 from dlscaffold._data.manifest import Manifest, compute_manifest
 from dlscaffold._data.project import DATA_DIR, inspect_command, link_path, link_target
@@ -50,8 +52,10 @@ def dataset_problems(project: str | Path) -> list[DatasetProblem]:
             )
         ]
     problems: list[DatasetProblem] = []
+    activity = load_activity(project)
     for name, entry in datasets.items():
-        problems.extend(_registered_problems(project, str(name), entry))
+        done = activity_of(entry, activity.get(str(name)))
+        problems.extend(_registered_problems(project, str(name), entry, done))
     for link in unregistered_links(project, set(datasets)):
         problems.extend(_link_problems(project, link.name))
         problems.append(
@@ -67,7 +71,9 @@ def dataset_problems(project: str | Path) -> list[DatasetProblem]:
     return problems
 
 
-def _registered_problems(project: Path, name: str, entry: dict[str, Any]) -> list[DatasetProblem]:
+def _registered_problems(
+    project: Path, name: str, entry: dict[str, Any], done: dict[str, str | None]
+) -> list[DatasetProblem]:
     link_problems = _link_problems(project, name)
     if link_problems:
         return link_problems
@@ -101,7 +107,7 @@ def _registered_problems(project: Path, name: str, entry: dict[str, Any]) -> lis
                 relpath,
             )
         )
-    if not entry.get("verified_at"):
+    if not done["verified_at"]:
         problems.append(
             DatasetProblem(
                 "data-never-verified",
@@ -110,12 +116,12 @@ def _registered_problems(project: Path, name: str, entry: dict[str, Any]) -> lis
                 relpath,
             )
         )
-    if not entry.get("inspected_at"):
+    if not done["inspected_at"]:
         problems.append(
             DatasetProblem(
                 "data-never-inspected",
                 f"Nobody looked at {relpath} yet (random samples, class balance).",
-                f"Run '{inspect_command(project)}' before training.",
+                f"Run '{inspect_command(project, name)}' before training.",
                 relpath,
             )
         )

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import dlscaffold
 from dlscaffold._data.hashing import StartProgress, hash_files
 from dlscaffold._data.manifest import Manifest, scan_files, summarize
 from dlscaffold._data.names import check_name
-from dlscaffold._data.project import DATA_DIR, link_path
+from dlscaffold._data.project import ANSWERS_FILE, DATA_DIR, link_path
 from dlscaffold._data.protect import ModeChanges, restore_modes, set_read_only
 from dlscaffold._data.records import delete_records, save_records
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, now_iso, save_registry
+from dlscaffold._example_data import EXAMPLE_DATASETS_HOME, example_datasets_home
 from dlscaffold._git import stage
 from dlscaffold.errors import UserError
 
@@ -74,7 +77,9 @@ def link_dataset(
     project = Path(project).resolve()
     anchor = Path(final_project or project).resolve()
     link = _check_free(project, check_name(name))
-    source_abspath = _check_source(Path(source), project=project, anchor=anchor)
+    source_abspath = _check_source(
+        Path(source), name=name, project=project, anchor=anchor, protect=protect
+    )
     registry = load_registry(project)
     if name in registry["datasets"]:
         raise UserError(
@@ -110,16 +115,24 @@ def link_dataset(
     )
 
 
-def _check_source(source: Path, *, project: Path, anchor: Path) -> Path:
+def _check_source(source: Path, *, name: str, project: Path, anchor: Path, protect: bool) -> Path:
+    """Return the real path of `source`, or refuse a folder that must not be linked.
+
+    Refused always: a missing source or a file; one inside the project, whether by its real
+    path or by the path given (`data/digits` leads outside, yet names a link of the
+    project); one that contains the project; HOME or a folder above it (`/` included). Refused
+    with protection only (see `_not_to_protect`): folders that hold more than data.
+    """
     given = source
     source = source.expanduser()
     if not source.exists():
         raise UserError(f"Dataset source '{given}' does not exist.")
     if not source.is_dir():
         raise UserError(f"Dataset source '{given}' is not a folder; link the folder holding it.")
+    logical = Path(os.path.abspath(source))  # noqa: PTH100 (resolve() loses the path given)
     source = source.resolve()
     for root in {project, anchor}:
-        if source == root or root in source.parents:
+        if source == root or root in source.parents or _reached_through(logical, root):
             raise UserError(
                 f"Dataset source '{given}' is inside the project; keep raw data outside it "
                 "and link it in."
@@ -129,7 +142,55 @@ def _check_source(source: Path, *, project: Path, anchor: Path) -> Path:
                 f"Dataset source '{given}' contains the project; link a folder that holds "
                 "only data."
             )
+    home = Path.home().resolve()
+    if source == home or source in home.parents:
+        where = "your home folder" if source == home else "a folder above your home folder"
+        raise UserError(
+            f"Dataset source '{given}' is {where}, not a dataset; link the folder that holds "
+            "only the data."
+        )
+    reason = _not_to_protect(source, home) if protect else None
+    if reason is not None:
+        raise UserError(
+            f"Refusing to make '{given}' read-only: it {reason}. Link the folder that holds "
+            f"only the data, or link this one without protection: 'dlscaffold data link "
+            f"{name} {given} --no-protect'."
+        )
     return source
+
+
+def _reached_through(logical: Path, root: Path) -> bool:
+    """Tell whether the path `logical`, as written, passes through `root`."""
+    return any(folder.resolve() == root for folder in (logical, *logical.parents))
+
+
+def _not_to_protect(source: Path, home: Path) -> str | None:
+    """Say why removing every write bit under `source` would do harm, or return None.
+
+    A git repository (or a dlscaffold project) is code, not data: protecting it locks
+    its `.git`. A hidden folder of HOME (`~/.local`, `~/.config`) holds programs' own
+    files. And nothing that contains dlscaffold itself, the Python running it or its
+    per-user files may be locked.
+    """
+    for marker, what in ((".git", "is a git repository"), (ANSWERS_FILE, "is a project")):
+        entry = source / marker
+        if entry.exists() or entry.is_symlink():
+            return f"{what} (it has {marker} at its top), not only data"
+    if source.parent == home and source.name.startswith("."):
+        return "is a hidden folder of your home folder, which holds programs' own files"
+    for needed, what in (
+        (Path(dlscaffold.__file__).parent, "dlscaffold itself"),
+        (Path(sys.prefix), "the Python environment running dlscaffold"),
+        (Path(EXAMPLE_DATASETS_HOME).expanduser().parent, "dlscaffold's own files"),
+        (example_datasets_home(), "the shared example datasets"),
+    ):
+        try:
+            needed = needed.resolve()
+        except OSError:
+            continue
+        if source == needed or source in needed.parents:
+            return f"contains {what} ({needed})"
+    return None
 
 
 def _relative_target(given: Path, source_realpath: Path, data_dir: Path) -> str:

@@ -1,7 +1,7 @@
 """`list`: what the registry knows of each dataset, and whether its link works.
 
-Reads only the registry and the links (no walk of the data), so it is instant even for
-huge datasets; `verify` is what looks at the files.
+Reads only the registry, this machine's activity file and the links (no walk of the data),
+so it is instant even for huge datasets; `verify` is what looks at the files.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlscaffold._data.activity import activity_of, load_activity
 from dlscaffold._data.manifest import Manifest
 from dlscaffold._data.project import DATA_DIR, link_path, link_target
 from dlscaffold._data.registry import load_registry
@@ -25,8 +26,8 @@ class DatasetInfo:
         registered: Whether the registry knows it (False: a link made by hand).
         manifest: The recorded summary (files, bytes), if any.
         protected: Whether it was linked with protection (None: unknown).
-        verified_at: When `verify` last found it unchanged, if ever.
-        inspected_at: When the project's `inspect-data` last showed it, if ever.
+        verified_at: When `verify` last found it unchanged on this machine, if ever.
+        inspected_at: When the project's `inspect-data` last showed it here, if ever.
     """
 
     name: str
@@ -51,10 +52,12 @@ def list_datasets(project: str | Path) -> DatasetList:
     """Describe every registered dataset of `project`, then any unregistered link in data/."""
     project = Path(project).resolve()
     registered = load_registry(project)["datasets"]
+    activity = load_activity(project)
     rows = []
     for name, entry in registered.items():
         link = link_path(project, str(name))
         protected = entry.get("protected")
+        done = activity_of(entry, activity.get(str(name)))
         rows.append(
             DatasetInfo(
                 name=str(name),
@@ -63,8 +66,8 @@ def list_datasets(project: str | Path) -> DatasetList:
                 registered=True,
                 manifest=Manifest.from_dict(entry.get("manifest")),
                 protected=protected if isinstance(protected, bool) else None,
-                verified_at=_text(entry.get("verified_at")),
-                inspected_at=_text(entry.get("inspected_at")),
+                verified_at=done["verified_at"],
+                inspected_at=done["inspected_at"],
             )
         )
     rows.extend(
@@ -84,7 +87,3 @@ def unregistered_links(project: Path, registered: set[str]) -> list[Path]:
         for path in data_dir.iterdir()
         if path.is_symlink() and path.name not in registered and not path.name.startswith(".")
     )
-
-
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)

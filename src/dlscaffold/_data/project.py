@@ -11,6 +11,7 @@ from dlscaffold.errors import UserError
 
 ANSWERS_FILE = ".copier-answers.yml"
 DATA_DIR = "data"
+DEFAULT_CONFIG = Path("configs") / "default.yaml"
 
 
 def find_project(start: str | Path | None = None) -> Path:
@@ -34,8 +35,12 @@ def find_project(start: str | Path | None = None) -> Path:
     )
 
 
-def inspect_command(project: Path) -> str:
-    """Return the command that shows a dataset's samples and class balance in `project`."""
+def inspect_command(project: Path, name: str | None = None) -> str:
+    """Return the command that shows dataset `name`'s samples and class balance in `project`.
+
+    `inspect-data` shows the dataset of the project's config (`configs/default.yaml`); any
+    other dataset needs the overrides that point the config at it.
+    """
     package = "<package>"
     try:
         answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
@@ -43,7 +48,20 @@ def inspect_command(project: Path) -> str:
             package = answers["package_name"]
     except (OSError, yaml.YAMLError):
         pass
-    return f"python -m {package} inspect-data"
+    command = f"python -m {package} inspect-data"
+    if name is None or _configured_dataset(project) == (name, f"{DATA_DIR}/{name}"):
+        return command
+    return f"{command} data.name={name} data.root={DATA_DIR}/{name}"
+
+
+def _configured_dataset(project: Path) -> tuple[str, str] | None:
+    """Return `(data.name, data.root)` of the project's default config, when readable."""
+    try:
+        config = yaml.safe_load((project / DEFAULT_CONFIG).read_text(encoding="utf-8"))
+        data = config["data"]
+        return str(data["name"]), str(data["root"]).removeprefix("./")
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
 
 
 def link_path(project: Path, name: str) -> Path:

@@ -44,9 +44,26 @@ class DatasetRecords:
         return all(record.sha256 for record in self.files.values())
 
 
+def records_dir(project: Path) -> Path:
+    """Return the per-machine folder `data/.manifests` of `project`."""
+    return project / DATA_DIR / RECORDS_DIR
+
+
+def ensure_records_dir(project: Path) -> Path:
+    """Create the per-machine folder, with the `.gitignore` that keeps it out of git."""
+    folder = records_dir(project)
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        atomic_write_text(
+            ignore, "# Per-machine file records of `dlscaffold data`: never tracked.\n*\n"
+        )
+    return folder
+
+
 def records_path(project: Path, name: str) -> Path:
     """Return where the records of dataset `name` are kept."""
-    return project / DATA_DIR / RECORDS_DIR / f"{name}.json"
+    return records_dir(project) / f"{name}.json"
 
 
 def load_records(project: Path, name: str) -> DatasetRecords | None:
@@ -71,13 +88,7 @@ def save_records(
     hashes: list[str] | None = None,
 ) -> None:
     """Record `entries` (and their `hashes`, in the same order) for dataset `name`."""
-    folder = project / DATA_DIR / RECORDS_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        atomic_write_text(
-            ignore, "# Per-machine file records of `dlscaffold data`: never tracked.\n*\n"
-        )
+    ensure_records_dir(project)
     shas = hashes if hashes is not None else [None] * len(entries)
     content = {
         "version": RECORDS_VERSION,

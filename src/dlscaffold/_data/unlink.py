@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dlscaffold._data.activity import forget_activity
 from dlscaffold._data.names import check_name
 from dlscaffold._data.project import DATA_DIR, link_path, source_path
 from dlscaffold._data.protect import restore_modes, set_read_only
 from dlscaffold._data.records import delete_records
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, save_registry
+from dlscaffold._example_data import example_datasets_home
 from dlscaffold._git import stage
 from dlscaffold.errors import UserError
 
@@ -25,6 +27,8 @@ class UnlinkedDataset:
         was_registered: Whether it had a registry entry (a hand-made link has none).
         unprotected: Whether the owner got write access back to the source.
         still_protected: Whether the source was linked with protection and keeps it.
+        shared: Whether the source is one of dlscaffold's shared example datasets, which
+            other projects of this user may link too.
     """
 
     name: str
@@ -33,6 +37,7 @@ class UnlinkedDataset:
     was_registered: bool
     unprotected: bool
     still_protected: bool = False
+    shared: bool = False
 
 
 def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -> UnlinkedDataset:
@@ -77,7 +82,18 @@ def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -
     link_removed = link.is_symlink()
     link.unlink(missing_ok=True)
     delete_records(project, name)
+    forget_activity(project, name)
     registry_relpath = [REGISTRY_RELPATH.as_posix()] if entry is not None else []
     stage(project, *registry_relpath, removed=[f"{DATA_DIR}/{name}"])
     protected = bool(entry and entry.get("protected")) and not unprotect
-    return UnlinkedDataset(name, source, link_removed, entry is not None, unprotect, protected)
+    return UnlinkedDataset(
+        name, source, link_removed, entry is not None, unprotect, protected, _is_shared(source)
+    )
+
+
+def _is_shared(source: Path | None) -> bool:
+    """Tell whether `source` is (inside) the per-user folder of example datasets."""
+    if source is None:
+        return False
+    shared = example_datasets_home().resolve()
+    return source == shared or shared in source.parents

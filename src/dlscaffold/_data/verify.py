@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
+from dlscaffold._data.activity import activity_of, load_activity, record_activity_many
 from dlscaffold._data.hashing import StartProgress, hash_files
 from dlscaffold._data.manifest import FileEntry, Manifest, scan_files, summarize
 from dlscaffold._data.project import DATA_DIR, inspect_command, link_path
@@ -41,6 +42,7 @@ class DatasetCheck:
         hashes_recorded: Whether this run recorded content hashes for the first time.
         detail: One sentence for `missing` and summary-only differences.
         inspected: Whether the project's `inspect-data` ever showed this dataset.
+        inspect_command: The command that shows this dataset's samples and class balance.
     """
 
     name: str
@@ -54,6 +56,7 @@ class DatasetCheck:
     hashes_recorded: bool = False
     detail: str | None = None
     inspected: bool = True
+    inspect_command: str = "python -m <package> inspect-data"
 
     @property
     def differs(self) -> bool:
@@ -68,7 +71,6 @@ class VerifyReport:
     project: Path
     mode: Mode
     datasets: tuple[DatasetCheck, ...] = field(default_factory=tuple)
-    inspect_command: str = "python -m <package> inspect-data"
 
     @property
     def ok(self) -> bool:
@@ -86,8 +88,9 @@ def verify_datasets(
 ) -> VerifyReport:
     """Compare the datasets of `project` (or only `name`) with their recorded state.
 
-    A dataset that matches gets `verified_at` in the registry. With `accept`, differences
-    are recorded as the dataset's new state instead of failing (after a deliberate change).
+    A dataset that matches gets `verified_at` in this machine's activity file (never in the
+    tracked registry, which changes only when `accept` records a new state). With `accept`,
+    differences are recorded as the dataset's new state instead of failing.
 
     Args:
         project: The project root.
@@ -108,16 +111,23 @@ def verify_datasets(
             "'dlscaffold data list' shows the linked ones."
         )
     names = [name] if name is not None else list(datasets)
+    activity = load_activity(project)
+    before = {each: datasets[each].get("manifest") for each in names}
     checks = tuple(
         replace(
             _verify_one(project, each, datasets[each], full=full, accept=accept, progress=progress),
-            inspected=bool(datasets[each].get("inspected_at")),
+            inspected=bool(activity_of(datasets[each], activity.get(each))["inspected_at"]),
+            inspect_command=inspect_command(project, each),
         )
         for each in names
     )
-    if any(check.status in ("ok", "accepted") for check in checks):
-        save_registry(project, registry)
-    return VerifyReport(project, "full" if full else "fast", checks, inspect_command(project))
+    if any(datasets[each].get("manifest") != before[each] for each in names):
+        save_registry(project, registry)  # only a new reference changes the tracked file
+    passed = [check.name for check in checks if check.status in ("ok", "accepted")]
+    if passed:
+        now = now_iso()
+        record_activity_many(project, {each: {"verified_at": now} for each in passed})
+    return VerifyReport(project, "full" if full else "fast", checks)
 
 
 def _verify_one(
@@ -129,7 +139,11 @@ def _verify_one(
     accept: bool,
     progress: StartProgress | None,
 ) -> DatasetCheck:
-    """Check one dataset; on success (or `accept`) update `entry` and the records."""
+    """Check one dataset; on success (or `accept`) update `entry` and the records.
+
+    `entry["manifest"]` is replaced only when it differs, so that the tracked registry is
+    rewritten only for a new reference.
+    """
     root = link_path(project, name)
     recorded = Manifest.from_dict(entry.get("manifest"))
     if not root.is_dir():
@@ -158,8 +172,8 @@ def _verify_one(
             detail=detail,
         )  # fmt: skip
     now = now_iso()
-    entry["manifest"] = current.as_dict()
-    entry["verified_at"] = now
+    if entry.get("manifest") != current.as_dict():
+        entry["manifest"] = current.as_dict()
     hashes_new = hashes is not None and (records is None or not records.hashed)
     if records is None or hashes is not None or differs:
         if hashes is None and records is not None:

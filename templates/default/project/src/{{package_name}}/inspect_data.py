@@ -5,14 +5,23 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 from PIL import Image
+from rich.markup import escape
 
 from .datasets import load_image, scan_image_folder, stratified_split
-from .utils.data_manifest import Manifest, compute_manifest
+from .utils.console import warn
+from .utils.data_manifest import Manifest, compute_manifest, list_files
 from .utils.registry import record_inspection
 from .utils.runs import create_run_dir
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+# Pillow modes that hold no colour: `data.channels: 1` loses nothing on them.
+GRAYSCALE_MODES = frozenset({"1", "L", "LA", "I", "I;16", "F"})
 
 
 @dataclass
@@ -25,6 +34,8 @@ class InspectionReport:
     modes: Counter[str]
     manifest: Manifest
     corrupt: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-friendly summary, also written to `summary.json` in the run folder."""
@@ -35,12 +46,21 @@ class InspectionReport:
             "sizes": dict(self.sizes),
             "modes": dict(self.modes),
             "corrupt": self.corrupt,
+            "unused": self.unused,
+            "warnings": self.warnings,
             "manifest": self.manifest.as_dict(),
         }
 
 
 def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> InspectionReport:
-    """Check every image, plot samples and class balance into a new run folder under logs/."""
+    """Check every image, plot samples and class balance into a new run folder under logs/.
+
+    Warns (and lists in `report.warnings`) when the images do not match the config
+    (`data.channels`, `data.image_size`) and when files of the dataset are not used. A clean
+    inspection is recorded on this machine (`data/.manifests/_activity.json`), never in the
+    tracked registry. Inspect another dataset with overrides:
+    `inspect-data data.name=NAME data.root=data/NAME`.
+    """
     data = cfg.data
     root = Path(data.root)
     classes, samples = scan_image_folder(root)
@@ -61,6 +81,7 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
     train_idx, val_idx = stratified_split(
         [label for _, label in samples], data.val_fraction, data.split_seed
     )
+    used = {path.relative_to(root).as_posix() for path, _ in samples}
     report = InspectionReport(
         run_dir=create_run_dir(Path(cfg.paths.logs), f"inspect-{data.name}"),
         classes=classes,
@@ -70,7 +91,18 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
         modes=modes,
         manifest=compute_manifest(root),
         corrupt=corrupt,
+        unused=[relpath for relpath, _ in list_files(root) if relpath not in used],
+        warnings=config_mismatches(modes, sizes, data.channels, list(data.image_size)),
     )
+    if report.unused:
+        shown = ", ".join(report.unused[:5]) + (", ..." if len(report.unused) > 5 else "")
+        report.warnings.append(
+            f"{len(report.unused)} of {report.manifest.files} files are not images in a class "
+            f"folder (<class>/<file>.png) and are not used: {shown}; the table counts the "
+            f"{len(samples)} images"
+        )
+    for message in report.warnings:
+        warn(escape(message))  # "[height, width]" is text, not rich markup
     rng = random.Random(cfg.seed)
     picks = {
         classes[label]: rng.sample(paths, min(samples_per_class, len(paths)))
@@ -83,8 +115,48 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
         json.dumps(report.as_dict(), indent=2), encoding="utf-8"
     )
     if not corrupt:
-        record_inspection(Path(cfg.paths.data_registry), data.name, root, report.manifest)
+        record_inspection(Path(cfg.paths.data_registry), data.name, report.manifest)
     return report
+
+
+def config_mismatches(
+    modes: Counter[str], sizes: Counter[str], channels: int, image_size: list[int]
+) -> list[str]:
+    """Sentences saying how the images differ from `data.channels` and `data.image_size`."""
+    total = sum(modes.values())
+    messages = []
+    if channels == 1:
+        colour = Counter({m: n for m, n in modes.items() if m not in GRAYSCALE_MODES})
+        if colour:
+            messages.append(
+                f"{sum(colour.values())} of {total} images are in colour ({_counts(colour)}) but "
+                "data.channels is 1: training and samples.png see them in grayscale; set "
+                "data.channels=3 (in the config, or as an override) if colour matters"
+            )
+    else:
+        gray = Counter({m: n for m, n in modes.items() if m in GRAYSCALE_MODES})
+        if gray:
+            messages.append(
+                f"{sum(gray.values())} of {total} images are grayscale ({_counts(gray)}) but "
+                "data.channels is 3: each becomes 3 identical channels; set data.channels=1 "
+                "if the dataset has no colour"
+            )
+    height, width = image_size
+    expected = f"{width}x{height}"
+    other = Counter({s: n for s, n in sizes.items() if s != expected})
+    if other:
+        common_w, common_h = other.most_common(1)[0][0].split("x")
+        messages.append(
+            f"{sum(other.values())} of {total} images are not {expected} (width x height) but "
+            f"{_counts(other)}, and data.image_size is [{height}, {width}] ([height, width]): "
+            f"they are resized to it; set data.image_size=[{common_h},{common_w}] to train "
+            "at their own size"
+        )
+    return messages
+
+
+def _counts(counts: Counter[str]) -> str:
+    return ", ".join(f"{key} x{n}" for key, n in counts.most_common())
 
 
 def _plot_grid(picks: dict[str, list[Path]], out: Path, *, channels: int) -> None:
@@ -119,6 +191,15 @@ def _plot_grid(picks: dict[str, list[Path]], out: Path, *, channels: int) -> Non
 
 
 def _plot_balance(report: InspectionReport, out: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = balance_figure(report)
+    fig.savefig(out, dpi=100)
+    plt.close(fig)
+
+
+def balance_figure(report: InspectionReport) -> "Figure":
+    """Stacked train/val bars per class; the legend sits beside the axes, never over a bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -127,13 +208,12 @@ def _plot_balance(report: InspectionReport, out: Path) -> None:
     names = report.classes
     train = [report.train_counts[n] for n in names]
     val = [report.val_counts[n] for n in names]
-    fig, ax = plt.subplots(figsize=(max(4.0, len(names) * 0.6), 3.5))
+    fig, ax = plt.subplots(figsize=(max(4.0, len(names) * 0.6) + 1.0, 3.5))
     ax.bar(names, train, label="train")
     ax.bar(names, val, bottom=train, label="val")
     ax.set_xlabel("class")
     ax.set_ylabel("images")
     ax.set_title("class distribution")
-    ax.legend()
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+    return fig

@@ -1,8 +1,13 @@
-"""Read and update `data/datasets.yaml`, the git-tracked record of linked datasets.
+"""Read `data/datasets.yaml`, the git-tracked record of linked datasets, and record inspections.
 
-The format is shared with `dlscaffold data`: `version: 1` and `datasets: {name: entry}`.
+The format is shared with `dlscaffold data`: `version: 1` and `datasets: {name: entry}`, each
+entry holding `source`, `protected`, `linked_at` and `manifest`. What happens on one machine
+(when a dataset was inspected or verified) is not tracked: it goes to
+`data/.manifests/_activity.json`, beside the per-machine records of `dlscaffold data`, so
+that inspecting data never leaves uncommitted changes behind.
 """
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,9 @@ HEADER = (
     "# Datasets linked into data/ by `dlscaffold data link`. Tracked by git; "
     "do not store data here.\n"
 )
+ACTIVITY_DIR = ".manifests"
+ACTIVITY_FILE = "_activity.json"
+IGNORE_ALL = "# Per-machine file records of `dlscaffold data`: never tracked.\n*\n"
 
 
 def now_iso() -> str:
@@ -47,16 +55,37 @@ def registered_manifest(path: Path, name: str) -> dict[str, Any] | None:
     return entry.get("manifest") if isinstance(entry, dict) else None
 
 
-def record_inspection(path: Path, name: str, dataset_root: Path, manifest: Manifest) -> None:
-    """Record that dataset `name` was inspected, and the fingerprint it had then.
+def activity_path(registry: Path) -> Path:
+    """The per-machine activity file that goes with the registry at `registry`."""
+    return registry.parent / ACTIVITY_DIR / ACTIVITY_FILE
 
-    A dataset linked by hand (not in the registry yet) gets an entry with its manifest.
+
+def read_activity(registry: Path) -> dict[str, dict[str, str]]:
+    """`{dataset: {key: value}}` of this machine; absent or unreadable reads as empty."""
+    try:
+        data = json.loads(activity_path(registry).read_text(encoding="utf-8"))
+        datasets = data["datasets"] if data.get("version") == 1 else {}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {}
+    return datasets if isinstance(datasets, dict) else {}
+
+
+def record_inspection(registry: Path, name: str, manifest: Manifest) -> Path:
+    """Record, on this machine, that dataset `name` was inspected and its fingerprint then.
+
+    The tracked registry is never written. Returns the activity file.
     """
-    data = read_registry(path)
-    entry = data["datasets"].setdefault(name, {})
-    if "source" not in entry and dataset_root.is_symlink():
-        entry["source"] = dataset_root.readlink().as_posix()
-    entry.setdefault("manifest", manifest.as_dict())
+    path = activity_path(registry)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ignore = path.parent / ".gitignore"
+    if not ignore.exists():
+        atomic_write_text(ignore, IGNORE_ALL)
+    activity = read_activity(registry)
+    entry = activity.setdefault(name, {})
+    if not isinstance(entry, dict):
+        entry = activity[name] = {}
     entry["inspected_at"] = now_iso()
     entry["inspected_fingerprint"] = manifest.fingerprint
-    write_registry(path, data)
+    content = {"version": 1, "datasets": activity}
+    atomic_write_text(path, json.dumps(content, indent=1, sort_keys=True) + "\n")
+    return path
