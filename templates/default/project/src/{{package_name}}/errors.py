@@ -43,3 +43,35 @@ class NonFiniteLossError(ProjectError, FloatingPointError):
 
 class CheckpointError(ProjectError):
     """A checkpoint cannot be found or read."""
+
+
+class ImageReadError(ProjectError, OSError):
+    """An image file that Pillow cannot read (corrupt, truncated or not an image)."""
+
+    path: Path | None = None
+    reason: str = ""
+
+    @classmethod
+    def for_file(cls, path: Path, reason: str) -> "ImageReadError":
+        """The error for `path`, telling how to find every such file."""
+        err = cls(
+            f"cannot read image {path}: {reason} "
+            "(remove or replace it; `inspect-data` lists every unreadable file)"
+        )
+        err.path, err.reason = path, reason
+        return err
+
+
+def one_line(err: BaseException) -> str:
+    """The message of `err` as one line.
+
+    An error raised in a DataLoader worker comes back with the worker's traceback in its
+    message; its last line holds the original message.
+    """
+    lines = [line for line in str(err).splitlines() if line.strip()]
+    if not lines:
+        return type(err).__name__
+    last = lines[-1]
+    if len(lines) > 1 and "Traceback" in str(err):
+        last = last.partition(": ")[2] or last
+    return last
