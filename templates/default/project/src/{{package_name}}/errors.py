@@ -63,15 +63,13 @@ class ImageReadError(ProjectError, OSError):
 
 
 def one_line(err: BaseException) -> str:
-    """The message of `err` as one line.
+    """The message of `err` for the one-line error.
 
     An error raised in a DataLoader worker comes back with the worker's traceback in its
-    message; its last line holds the original message.
+    message; its last line, `module.ErrorType: message`, holds the original message.
     """
-    lines = [line for line in str(err).splitlines() if line.strip()]
-    if not lines:
-        return type(err).__name__
-    last = lines[-1]
-    if len(lines) > 1 and "Traceback" in str(err):
-        last = last.partition(": ")[2] or last
-    return last
+    text = str(err) or type(err).__name__
+    if "Traceback" not in text:
+        return text
+    last = [line for line in text.splitlines() if line.strip()][-1]
+    return last.partition(": ")[2] or last
