@@ -20,7 +20,7 @@ EPILOG = """examples:
   inspect-data                              samples and class balance into logs/
   train --config configs/debug.yaml         one batch through everything
   train optimizer.lr=3e-4 model=mlp         overrides are checked against the schema
-  train --resume last trainer.epochs=30     continue the latest run
+  train --resume last trainer.epochs=30     continue the latest run (fast-dev-runs skipped)
   infer --checkpoint models/<run>/best.pt data/<dataset>/<class> --output preds.csv
 """
 
