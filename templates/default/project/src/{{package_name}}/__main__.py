@@ -1,5 +1,6 @@
 """`python -m <package>` (also what `torchrun -m <package>` runs)."""
 
 from .cli import main
+from .utils.process_exit import finish
 
-raise SystemExit(main())
+finish(main())

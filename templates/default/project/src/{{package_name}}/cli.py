@@ -10,8 +10,8 @@ from pathlib import Path
 from omegaconf import OmegaConf
 
 from .config import DEFAULT_CONFIG, load_config
-from .errors import ProjectError, require_dataset
-from .utils.console import error, info
+from .errors import ProjectError, one_line, require_dataset
+from .utils.console import error, info, warn
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -20,7 +20,7 @@ EPILOG = """examples:
   inspect-data                              samples and class balance into logs/
   train --config configs/debug.yaml         one batch through everything
   train optimizer.lr=3e-4 model=mlp         overrides are checked against the schema
-  train --resume last trainer.epochs=30     continue the latest run
+  train --resume last trainer.epochs=30     continue the latest run (fast-dev-runs skipped)
   infer --checkpoint models/<run>/best.pt data/<dataset>/<class> --output preds.csv
 """
 
@@ -31,7 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.handler(args)
     except ProjectError as err:
-        error(str(err))
+        error(one_line(err))
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
         error("interrupted")
@@ -101,6 +101,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
         checkpoint = find_checkpoint(args.resume, Path(cfg.paths.logs), Path(cfg.paths.models))
         cfg = resume_config(checkpoint, args.overrides)
+        if cfg.trainer.fast_dev_run and not _overrides_key(args.overrides, "trainer.fast_dev_run"):
+            warn(
+                f"{checkpoint} is from a fast-dev-run and resumes as one (1 batch, 1 epoch): "
+                "pass trainer.fast_dev_run=false to train it for real"
+            )
     if args.print_config:
         sys.stdout.write(OmegaConf.to_yaml(cfg))
         return 0
@@ -112,19 +117,30 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _overrides_key(overrides: Sequence[str], key: str) -> bool:
+    return any(item.partition("=")[0] == key for item in overrides)
+
+
 def _cmd_infer(args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise ProjectError(f"--batch-size must be >= 1, got {args.batch_size}")
+    fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "table")
+    if fmt not in {"table", "csv", "json"}:
+        raise ProjectError(f"cannot tell the format of {args.output}: use .csv, .json or --format")
+    if args.output and not args.output.parent.is_dir():
+        raise ProjectError(f"cannot write {args.output}: folder {args.output.parent} not found")
     from .infer import format_predictions, predict
 
     predictions = predict(
         args.checkpoint, args.inputs, batch_size=args.batch_size, device=args.device
     )
-    fmt = args.format or (args.output.suffix.lstrip(".") if args.output else "table")
-    if fmt not in {"table", "csv", "json"}:
-        raise ProjectError(f"cannot tell the format of {args.output}: use .csv, .json or --format")
     text = format_predictions(predictions, fmt)
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
-        info(f"wrote {len(predictions)} predictions to {args.output}")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as err:
+            raise ProjectError(f"cannot write {args.output}: {err.strerror or err}") from None
+        info(f"wrote {len(predictions)} prediction(s) to {args.output}")
     else:
         sys.stdout.write(text)
     return 0

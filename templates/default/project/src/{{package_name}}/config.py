@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigKeyError, OmegaConfBaseException
 
 from .errors import ConfigError
+from .validate import check_ranges
 
 DEFAULT_CONFIG = Path("configs/default.yaml")
 GROUPS = ("model",)
@@ -146,6 +147,7 @@ def make_config(
     if missing:
         raise ConfigError(f"config key '{missing[0]}' has no value: set it with {missing[0]}=...")
     assert isinstance(cfg, DictConfig)
+    check_ranges(cfg)
     return cfg
 
 

@@ -43,3 +43,33 @@ class NonFiniteLossError(ProjectError, FloatingPointError):
 
 class CheckpointError(ProjectError):
     """A checkpoint cannot be found or read."""
+
+
+class ImageReadError(ProjectError, OSError):
+    """An image file that Pillow cannot read (corrupt, truncated or not an image)."""
+
+    path: Path | None = None
+    reason: str = ""
+
+    @classmethod
+    def for_file(cls, path: Path, reason: str) -> "ImageReadError":
+        """The error for `path`, telling how to find every such file."""
+        err = cls(
+            f"cannot read image {path}: {reason} "
+            "(remove or replace it; `inspect-data` lists every unreadable file)"
+        )
+        err.path, err.reason = path, reason
+        return err
+
+
+def one_line(err: BaseException) -> str:
+    """The message of `err` for the one-line error.
+
+    An error raised in a DataLoader worker comes back with the worker's traceback in its
+    message; its last line, `module.ErrorType: message`, holds the original message.
+    """
+    text = str(err) or type(err).__name__
+    if "Traceback" not in text:
+        return text
+    last = [line for line in text.splitlines() if line.strip()][-1]
+    return last.partition(": ")[2] or last

@@ -8,14 +8,15 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
-from torch.utils.data import DataLoader
+from torch.utils.data import DataLoader, Dataset
 
 from .build import build_model_for_data
 from .config import make_config
 from .datasets import ImageFolderDataset
 from .datasets.image_folder import IMAGE_SUFFIXES
-from .errors import ProjectError
+from .errors import ImageReadError, ProjectError
 from .utils.checkpoint import load_checkpoint_file
+from .utils.console import warn
 from .utils.device import resolve_device
 
 
@@ -65,15 +66,46 @@ def predict(
         mean=cfg.data.mean,
         std=cfg.data.std,
     )
+    readable = _SkipUnreadable(dataset)
     predictions: list[Prediction] = []
+    loader = DataLoader(readable, batch_size=batch_size, collate_fn=_collate_readable)
     with torch.no_grad():
-        for images, _ in DataLoader(dataset, batch_size=batch_size):
+        for images, positions in loader:
+            if images is None:
+                continue
             probs = model(images.to(target)).softmax(dim=1).cpu()
             best, index = probs.max(dim=1)
-            for p, i in zip(best.tolist(), index.tolist(), strict=True):
-                path = paths[len(predictions)]
-                predictions.append(Prediction(path.as_posix(), classes[i], i, round(p, 6)))
+            for pos, p, i in zip(positions, best.tolist(), index.tolist(), strict=True):
+                predictions.append(Prediction(paths[pos].as_posix(), classes[i], i, round(p, 6)))
+    if not predictions:
+        raise ProjectError(f"no readable image among the {len(paths)} input file(s)")
     return predictions
+
+
+class _SkipUnreadable(Dataset[tuple[torch.Tensor | None, int]]):
+    """(image, position), or (None, position) with a warning for a file Pillow cannot read."""
+
+    def __init__(self, dataset: ImageFolderDataset) -> None:
+        self.dataset = dataset
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor | None, int]:
+        try:
+            return self.dataset[index][0], index
+        except ImageReadError as err:
+            warn(f"skipped {err.path}: not a readable image ({err.reason})")
+            return None, index
+
+
+def _collate_readable(
+    items: list[tuple[torch.Tensor | None, int]],
+) -> tuple[torch.Tensor | None, list[int]]:
+    kept = [(image, pos) for image, pos in items if image is not None]
+    if not kept:
+        return None, []
+    return torch.stack([image for image, _ in kept]), [pos for _, pos in kept]
 
 
 def format_predictions(predictions: Sequence[Prediction], fmt: str) -> str:

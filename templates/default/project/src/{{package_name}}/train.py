@@ -7,7 +7,7 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from .build import build_checkpoint_keeper, build_dataloaders, build_trainer
+from .build import DataBundle, build_checkpoint_keeper, build_dataloaders, build_trainer
 from .config import make_config, save_config, to_dict
 from .errors import CheckpointError
 from .utils.checkpoint import load_checkpoint_file
@@ -20,7 +20,13 @@ from .utils.distributed import (
     cleanup_distributed,
     init_distributed,
 )
-from .utils.runs import create_run_dir, resolve_latest, track_status, update_latest
+from .utils.runs import (
+    create_resume_dir,
+    create_run_dir,
+    latest_resumable,
+    track_status,
+    update_latest,
+)
 from .utils.sanity import record_sanity_run, source_hash, stale_sanity_warning
 from .utils.seed import seed_everything
 from .utils.snapshot import write_snapshot
@@ -51,12 +57,16 @@ def resume_config(checkpoint: Path, overrides: list[str]) -> DictConfig:
 
 
 def find_checkpoint(spec: str, logs_dir: Path, models_dir: Path) -> Path:
-    """`last` -> `models/<run of logs/latest>/last.pt`; anything else is a checkpoint path."""
+    """`last` -> `last.pt` of the latest run that is no fast-dev-run; else a checkpoint path."""
     if spec != "last":
-        return Path(spec)
-    path = models_dir / resolve_latest(logs_dir).name / "last.pt"
-    if not path.exists():
-        raise CheckpointError(f"{path} does not exist: the latest run saved no checkpoint")
+        path = Path(spec)
+        if not path.is_file():
+            raise CheckpointError(f"checkpoint {path} not found: pass a .pt file or `last`")
+        return path
+    path, skipped = latest_resumable(logs_dir, models_dir)
+    names = ", ".join(skipped[:3]) + (f" and {len(skipped) - 3} more" if len(skipped) > 3 else "")
+    note = f" (skipped {names}: fast-dev-run or no checkpoint)" if skipped else ""
+    info(f"--resume last: resuming run {path.parent.name}{note}")
     return path
 
 
@@ -66,10 +76,37 @@ def _train(
     seed_everything(cfg.seed + dist.rank, deterministic=cfg.trainer.deterministic)
     state = load_checkpoint_file(resume_from, map_location=device) if resume_from else None
     data = build_dataloaders(cfg, dist=dist)
+    code_hash = source_hash()
+    status_info = _status_info(cfg, dist, code_hash)
     run_dir = _run_dir(cfg, dist, state)
-    logger = TensorBoardLogger(run_dir) if dist.is_main else None
-    if dist.is_main:
-        _record_start(cfg, run_dir)
+    # From here on the run folder exists: any failure is recorded as "failed" in status.json.
+    logger = None
+    try:
+        with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
+            if dist.is_main:
+                logger = TensorBoardLogger(run_dir)
+                _record_start(cfg, create_resume_dir(run_dir) if state else run_dir)
+            metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
+            status["metrics"] = metrics
+        if dist.is_main and cfg.trainer.fast_dev_run:
+            record_sanity_run(Path(cfg.paths.logs), run_dir, code_hash)
+    finally:
+        if logger is not None:
+            logger.close()
+    return metrics
+
+
+def _fit(
+    cfg: DictConfig,
+    data: DataBundle,
+    device: torch.device,
+    dist: DistInfo,
+    run_dir: Path,
+    logger: TensorBoardLogger | None,
+    state: dict[str, Any] | None,
+    resume_from: Path | None,
+) -> dict[str, float]:
+    """Build the trainer, restore `state` if resuming, train and log the hyperparameters."""
     trainer = build_trainer(
         cfg,
         data,
@@ -88,23 +125,17 @@ def _train(
         trainer.load_state_dict(state)
         info(f"resumed from {resume_from} after epoch {trainer.epoch}")
         if trainer.epoch >= trainer.epochs:
-            warn(
-                f"nothing to do: {trainer.epoch} epochs done; resume with trainer.epochs=N to go on"
+            done = f"{trainer.epoch} epoch{'s' if trainer.epoch != 1 else ''}"
+            hint = (
+                "this is a fast-dev-run (always 1 epoch): pass trainer.fast_dev_run=false"
+                if cfg.trainer.fast_dev_run
+                else f"resume with trainer.epochs=N (N > {trainer.epoch}) to go on"
             )
-    code_hash = source_hash()
-    status_info = _status_info(cfg, dist, code_hash)
-    try:
-        with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
-            metrics = trainer.fit()
-            status["metrics"] = metrics
-        if dist.is_main and cfg.trainer.fast_dev_run:
-            record_sanity_run(Path(cfg.paths.logs), run_dir, code_hash)
-        if logger is not None:
-            final = {k: metrics[k] for k in ("val_acc", "val_loss")}
-            logger.log_hparams(flatten(to_dict(cfg)), final)
-    finally:
-        if logger is not None:
-            logger.close()
+            warn(f"nothing to do: {done} of {trainer.epochs} done; {hint}")
+    metrics = trainer.fit()
+    if logger is not None:
+        final = {k: metrics[k] for k in ("val_acc", "val_loss") if k in metrics}
+        logger.log_hparams(flatten(to_dict(cfg)), final)
     return metrics
 
 
@@ -136,10 +167,11 @@ def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> P
     return run_dir
 
 
-def _record_start(cfg: DictConfig, run_dir: Path) -> None:
-    save_config(cfg, run_dir / "config.yaml")
+def _record_start(cfg: DictConfig, folder: Path) -> None:
+    """Config and snapshot into the run folder, or a resume's own `resume-N/` folder."""
+    save_config(cfg, folder / "config.yaml")
     datasets = {cfg.data.name: Path(cfg.data.root)}
     registry = Path(cfg.paths.data_registry)
-    for message in write_snapshot(run_dir, seed=cfg.seed, datasets=datasets, registry=registry):
+    for message in write_snapshot(folder, seed=cfg.seed, datasets=datasets, registry=registry):
         warn(message)
-    info(f"run folder: {run_dir}")
+    info(f"run folder: {folder}")

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from ..errors import DatasetNotFoundError, require_dataset
+from ..errors import DatasetNotFoundError, ImageReadError, require_dataset
 
 IMAGE_SUFFIXES = (".png",)
 
@@ -57,13 +57,20 @@ def stratified_split(
 
 
 def load_image(path: Path, *, channels: int, image_size: Sequence[int]) -> np.ndarray:
-    """Read one image as a uint8 array of shape (channels, height, width)."""
-    with Image.open(path) as image:
-        image = image.convert("L" if channels == 1 else "RGB")
-        height, width = image_size
-        if image.size != (width, height):
-            image = image.resize((width, height), Image.Resampling.BILINEAR)
-        array = np.array(image, dtype=np.uint8)  # a writable copy
+    """Read one image as a uint8 array of shape (channels, height, width).
+
+    An unreadable file raises ImageReadError naming it (`inspect-data` lists all of them).
+    """
+    try:
+        with Image.open(path) as image:
+            image = image.convert("L" if channels == 1 else "RGB")
+            height, width = image_size
+            if image.size != (width, height):
+                image = image.resize((width, height), Image.Resampling.BILINEAR)
+            array = np.array(image, dtype=np.uint8)  # a writable copy
+    except (UnidentifiedImageError, OSError, SyntaxError) as err:  # SyntaxError: broken PNG
+        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise ImageReadError.for_file(path, reason) from None
     return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
 
 

@@ -3,6 +3,7 @@
 import os
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,17 +20,17 @@ _IS_MAIN_PROCESS = int(os.environ.get("RANK", "0")) == 0
 def info(message: str) -> None:
     """Print a plain status line (main process only)."""
     if _IS_MAIN_PROCESS:
-        console.print(message)
+        console.print(escape(message))
 
 
 def warn(message: str) -> None:
     """Print a warning the user should act on."""
-    console.print(f"[bold yellow]warning:[/] {message}")
+    console.print(f"[bold yellow]warning:[/] {escape(message)}")
 
 
 def error(message: str) -> None:
     """Print a one-line error."""
-    console.print(f"[bold red]error:[/] {message}")
+    console.print(f"[bold red]error:[/] {escape(message)}")
 
 
 def make_progress(*, enabled: bool) -> Progress:

@@ -50,6 +50,55 @@ def resolve_latest(logs_dir: Path) -> Path:
     return logs_dir / link.resolve().name
 
 
+def is_debug_run(run_dir: Path) -> bool:
+    """A fast-dev-run: its status says so, or (no status yet) its name does."""
+    status = run_dir / "status.json"
+    if status.is_file():
+        try:
+            return bool(json.loads(status.read_text()).get("debug"))
+        except (OSError, ValueError):
+            pass
+    return "_fast-dev-run_" in run_dir.name
+
+
+def latest_resumable(logs_dir: Path, models_dir: Path) -> tuple[Path, list[str]]:
+    """`models/<run>/last.pt` of the latest run that is no fast-dev-run, and the runs skipped.
+
+    "Latest" is the run `logs/latest` points at, else the newest run folder by name.
+    """
+    runs = sorted(
+        (p for p in logs_dir.glob("*") if p.is_dir() and not p.is_symlink()),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    link = logs_dir / LATEST
+    if link.exists():
+        runs.insert(0, logs_dir / link.resolve().name)
+    skipped: list[str] = []
+    for run in dict.fromkeys(runs):
+        checkpoint = models_dir / run.name / "last.pt"
+        if not is_debug_run(run) and checkpoint.exists():
+            return checkpoint, skipped
+        skipped.append(run.name)
+    raise CheckpointError(
+        f"no run to resume in {logs_dir} (fast-dev-runs and runs without a checkpoint are "
+        "skipped): pass --resume models/<run>/last.pt"
+    )
+
+
+def create_resume_dir(run_dir: Path) -> Path:
+    """`<run>/resume-1/`, `resume-2/`, ...: where a resume records its own config and snapshot,
+    so the run's original `config.yaml`, `command.txt` and `snapshot.json` stay as they were."""
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        folder = run_dir / f"resume-{attempt}"
+        try:
+            folder.mkdir(exist_ok=False)
+        except FileExistsError:
+            continue
+        return folder
+    raise FileExistsError(f"could not create a resume folder in {run_dir}")
+
+
 @contextmanager
 def track_status(run_dir: Path, *, enabled: bool = True, **info: Any) -> Iterator[dict[str, Any]]:
     """Keep `status.json` telling running / finished / failed / interrupted.
