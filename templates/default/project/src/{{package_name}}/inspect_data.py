@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING
 
 from omegaconf import DictConfig
 from PIL import Image
-from rich.markup import escape
 
 from .datasets import load_image, scan_image_folder, stratified_split
 from .utils.console import warn
@@ -102,7 +101,7 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
             f"{len(samples)} images"
         )
     for message in report.warnings:
-        warn(escape(message))  # "[height, width]" is text, not rich markup
+        warn(message)
     rng = random.Random(cfg.seed)
     picks = {
         classes[label]: rng.sample(paths, min(samples_per_class, len(paths)))

@@ -13,7 +13,8 @@ if TYPE_CHECKING:
 
 def print_inspection(report: "InspectionReport") -> None:
     """Counts per class and split, image sizes and modes, unreadable files."""
-    table = Table(title=f"{report.manifest.files} files, {report.manifest.bytes:,} bytes")
+    images = sum(report.train_counts.values()) + sum(report.val_counts.values())
+    table = Table(title=f"{images} images ({report.manifest.bytes:,} bytes in the dataset folder)")
     for column in ("class", "train", "val", "total"):
         table.add_column(column, justify="left" if column == "class" else "right")
     for name in report.classes:
