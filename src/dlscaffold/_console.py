@@ -22,6 +22,11 @@ def configure(*, quiet: bool = False, verbose: bool = False) -> None:
     _state.update(quiet=quiet, verbose=verbose)
 
 
+def is_quiet() -> bool:
+    """Tell whether `-q` was given (only warnings and errors are printed)."""
+    return _state["quiet"]
+
+
 def is_verbose() -> bool:
     """Tell whether `-v` was given (tracebacks for unexpected errors)."""
     return _state["verbose"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -17,6 +17,9 @@ from dlscaffold._cli._options import (
     VcsRefOption,
 )
 from dlscaffold._cli._parsing import parse_pairs
+
+if TYPE_CHECKING:
+    from dlscaffold._new import NewProject
 
 
 def new(
@@ -55,10 +58,17 @@ def new(
             links=parse_pairs(link, option="--link", metavar="NAME=SOURCE"),
             example_data=example_data,
         )
+    _report(project, dest)
+
+
+def _report(project: NewProject, dest: Path) -> None:
     for message in project.warnings:
         _console.warning(message)
-    version = f" (template {project.template_version})" if project.template_version else ""
-    _console.success(f"Created {dest}{version} with a first git commit.")
+    if _console.is_quiet():
+        return
+    tag = project.answers.get("_commit") or project.template_version
+    version = f" (template {tag})" if tag else ""
+    _console.success(_console.escape(f"Created {dest}{version} with a first git commit."))
     for dataset in project.datasets:
         _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
     package = project.answers.get("package_name")

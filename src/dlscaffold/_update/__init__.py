@@ -8,14 +8,27 @@ without writing (`preview`), or applies it under a rollback guard (`apply.py`,
 
 from __future__ import annotations
 
-from dlscaffold._update.api import UpdateResult, update_project
-from dlscaffold._update.codes import (
-    EXIT_NOTHING_TO_DO,
-    EXIT_REFUSED,
-    EXIT_UPDATED,
-    EXIT_UPDATED_WITH_CONFLICTS,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from dlscaffold._update.api import UpdateResult, update_project
+    from dlscaffold._update.codes import (
+        EXIT_NOTHING_TO_DO,
+        EXIT_REFUSED,
+        EXIT_UPDATED,
+        EXIT_UPDATED_WITH_CONFLICTS,
+    )
+
+# Names load on first use, so that importing one submodule stays cheap.
+_LAZY = {
+    "UpdateResult": "dlscaffold._update.api",
+    "update_project": "dlscaffold._update.api",
+    "EXIT_NOTHING_TO_DO": "dlscaffold._update.codes",
+    "EXIT_REFUSED": "dlscaffold._update.codes",
+    "EXIT_UPDATED": "dlscaffold._update.codes",
+    "EXIT_UPDATED_WITH_CONFLICTS": "dlscaffold._update.codes",
+}
 __all__ = [
     "EXIT_NOTHING_TO_DO",
     "EXIT_REFUSED",
@@ -24,3 +37,9 @@ __all__ = [
     "UpdateResult",
     "update_project",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
