@@ -87,7 +87,9 @@ def create_project(
             link_dataset(staging, name, Path(source), final_project=dest_abspath)
             for name, source in _datasets_to_link(template, answers, links, example_data).items()
         ]
-        commit = commit_all(staging, message=_commit_message(src, version))
+        commit = commit_all(
+            staging, message=_commit_message(src, answers.get("_commit") or version)
+        )
         _move_into_place(staging, dest_abspath)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
