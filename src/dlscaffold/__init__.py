@@ -8,7 +8,9 @@ the package and `dlscaffold --version` stay fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dlscaffold._lazy import lazy_attributes
 
 __version__ = "0.1.0"
 __all__ = ["__version__", "check_project", "create_project", "update_project"]
@@ -25,9 +27,4 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'dlscaffold' has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)

@@ -8,8 +8,9 @@ without writing (`preview`), or applies it under a rollback guard (`apply.py`,
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from dlscaffold._lazy import lazy_attributes
 
 if TYPE_CHECKING:
     from dlscaffold._update.api import UpdateResult, update_project
@@ -39,7 +40,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY)
