@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.test_data_helpers import Workspace, make_workspace, make_writable
 
 
 @pytest.fixture(autouse=True)
@@ -35,3 +38,11 @@ def no_git_identity(isolated_home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("EMAIL", "")
     os.environ.pop("EMAIL", None)
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Iterator[Workspace]:
+    """A generated project and a raw dataset beside it (made writable again afterwards)."""
+    ws = make_workspace(tmp_path)
+    yield ws
+    make_writable(ws.root / "raw")

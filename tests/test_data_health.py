@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,14 +14,7 @@ from dlscaffold._data.health import dataset_problems
 from dlscaffold._data.link import link_dataset
 from dlscaffold._data.verify import verify_datasets
 from tests.helpers import tree_digest
-from tests.test_data_helpers import Workspace, make_workspace, make_writable
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    ws = make_workspace(tmp_path)
-    yield ws
-    make_writable(ws.root / "raw")
+from tests.test_data_helpers import Workspace, make_writable
 
 
 def ids(project: Path) -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,9 @@ from tests.test_data_helpers import (
     cli,
     contents,
     has_write_bits,
-    make_workspace,
     make_writable,
     write_dataset,
 )
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    ws = make_workspace(tmp_path)
-    yield ws
-    make_writable(ws.root / "raw")
 
 
 def test_link_makes_a_relative_link_records_it_and_protects_the_source(ws: Workspace) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import yaml
@@ -19,16 +17,8 @@ from tests.test_data_helpers import (
     cli,
     contents,
     has_write_bits,
-    make_workspace,
     make_writable,
 )
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    ws = make_workspace(tmp_path)
-    yield ws
-    make_writable(ws.root / "raw")
 
 
 def table_rows(out: str) -> list[list[str]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,14 +14,7 @@ import yaml
 from dlscaffold._data.link import link_dataset
 from dlscaffold._data.verify import EXIT_DATA_CHANGED, verify_datasets
 from tests.helpers import git, tree_digest
-from tests.test_data_helpers import Workspace, cli, make_workspace, make_writable
-
-
-@pytest.fixture
-def ws(tmp_path: Path) -> Iterator[Workspace]:
-    ws = make_workspace(tmp_path)
-    yield ws
-    make_writable(ws.root / "raw")
+from tests.test_data_helpers import Workspace, cli, make_writable
 
 
 def registry_entry(ws: Workspace, name: str = "ds") -> dict[str, object]:
