@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 from pathlib import Path
 
@@ -23,21 +24,19 @@ def write(root: Path, files: dict[str, bytes]) -> Path:
     return root
 
 
+TEMPLATE_MANIFEST_PY = (
+    Path(__file__).resolve().parents[1]
+    / "templates/default/project/src/{{package_name}}/utils/data_manifest.py"
+)
+
+
 def template_manifest(root: Path) -> Manifest:
-    """The generated project's algorithm (templates/.../utils/data_manifest.py), verbatim."""
-    entries = []
-    for folder, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            path = Path(folder) / name
-            if name.startswith(".") or path.is_symlink() or not path.is_file():
-                continue
-            entries.append((path.relative_to(root).as_posix(), path.stat().st_size))
-    entries = sorted(entries)
-    digest = hashlib.sha256()
-    for relpath, size in entries:
-        digest.update(f"{relpath}\t{size}\n".encode())
-    return Manifest(len(entries), sum(s for _, s in entries), f"sha256:{digest.hexdigest()}")
+    """The manifest the generated project computes, by its own (stdlib-only) module."""
+    spec = importlib.util.spec_from_file_location("template_data_manifest", TEMPLATE_MANIFEST_PY)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    theirs = module.compute_manifest(root)
+    return Manifest(theirs.files, theirs.bytes, theirs.fingerprint)
 
 
 def test_fingerprint_is_the_documented_contract(tmp_path: Path) -> None:
