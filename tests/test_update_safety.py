@@ -75,18 +75,22 @@ def tasks_template(tmp_path: Path) -> Path:
     return build_template(tmp_path / "template", specs)
 
 
-def test_tasks_run_once_in_the_project_when_trusted(tmp_path: Path) -> None:
-    template = tasks_template(tmp_path)
+def tasks_project(tmp_path: Path) -> Path:
+    """A project made (trusted, so its task ran once) from v1 of `tasks_template`."""
     from dlscaffold._new import create_project
 
-    project = create_project(
+    return create_project(
         tmp_path / "proj",
-        template=str(template),
+        template=str(tasks_template(tmp_path)),
         vcs_ref="v1",
         defaults=True,
         trust=True,
         example_data=False,
     ).path
+
+
+def test_tasks_run_once_in_the_project_when_trusted(tmp_path: Path) -> None:
+    project = tasks_project(tmp_path)
     assert (project / "tasks.log").read_text() == "ran\n"
     update_project(project, defaults=True, trust=True, pretend=True)
     assert (project / "tasks.log").read_text() == "ran\n"  # a preview runs nothing
@@ -98,17 +102,7 @@ def test_tasks_run_once_in_the_project_when_trusted(tmp_path: Path) -> None:
 
 
 def test_untrusted_tasks_refuse_the_update_and_change_nothing(tmp_path: Path) -> None:
-    template = tasks_template(tmp_path)
-    from dlscaffold._new import create_project
-
-    project = create_project(
-        tmp_path / "proj",
-        template=str(template),
-        vcs_ref="v1",
-        defaults=True,
-        trust=True,
-        example_data=False,
-    ).path
+    project = tasks_project(tmp_path)
     before = work_tree(project)
 
     with pytest.raises(UntrustedTemplateError):
