@@ -16,7 +16,12 @@ def project_root(path: str | Path, *, answers_file: str) -> Path:
     start = Path(path).expanduser().absolute()
     if not start.exists():
         raise UserError(f"Folder '{path}' does not exist.")
+    return nearest_folder_with(start, answers_file) or start
+
+
+def nearest_folder_with(start: Path, *markers: str | Path) -> Path | None:
+    """Return the nearest folder at or above `start` that holds one of the `markers` files."""
     for folder in (start, *start.parents):
-        if (folder / answers_file).is_file():
+        if any((folder / marker).is_file() for marker in markers):
             return folder
-    return start
+    return None

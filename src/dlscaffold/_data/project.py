@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 from dlscaffold._data.registry import REGISTRY_RELPATH
+from dlscaffold._project import nearest_folder_with
 from dlscaffold.errors import UserError
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -26,9 +27,9 @@ def find_project(start: str | Path | None = None) -> Path:
     if not origin.is_dir():
         raise UserError(f"Project folder '{origin}' does not exist or is not a folder.")
     origin = origin.resolve()
-    for folder in (origin, *origin.parents):
-        if (folder / ANSWERS_FILE).is_file() or (folder / REGISTRY_RELPATH).is_file():
-            return folder
+    found = nearest_folder_with(origin, ANSWERS_FILE, REGISTRY_RELPATH)
+    if found is not None:
+        return found
     raise UserError(
         f"No dlscaffold project at or above '{origin}' (no {ANSWERS_FILE} or "
         f"{REGISTRY_RELPATH.as_posix()}); run inside a project or pass its folder."
