@@ -176,8 +176,6 @@ def rendered(
         try:
             with _prompts_need_a_terminal(enabled=not defaults):
                 worker.run_copy()
-        except NoTerminalError:
-            raise
         except UnsafeTemplateError as error:
             raise UntrustedTemplateError(
                 f"Template '{src}' uses Jinja extensions; review it, then pass --trust."
