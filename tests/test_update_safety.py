@@ -19,9 +19,9 @@ from test_update_support import (
 )
 
 import dlscaffold._update.apply as apply_module
+from dlscaffold._generated.answers import AnswersError
 from dlscaffold._template_history import record_version
 from dlscaffold._update import EXIT_UPDATED, update_project
-from dlscaffold._update.answers import AnswersError
 from dlscaffold.errors import UntrustedTemplateError
 
 

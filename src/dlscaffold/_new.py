@@ -15,14 +15,14 @@ from typing import Any
 
 import yaml
 
-from dlscaffold._check.pristine import remember_render
 from dlscaffold._data.link import LinkedDataset, link_dataset
 from dlscaffold._engine import rendered
 from dlscaffold._example_data import ensure_digits
 from dlscaffold._fs import make_staging_dir
+from dlscaffold._generated.answers import ANSWERS_FILE
+from dlscaffold._generated.pristine import remember_render
 from dlscaffold._git import commit_all, init_repo, is_repo_root
 from dlscaffold._templates import install_default_template, is_default_template
-from dlscaffold._update.answers import ANSWERS_FILE
 from dlscaffold.errors import DestinationError, UntrustedTemplateError
 
 

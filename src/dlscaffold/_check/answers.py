@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlscaffold._check.findings import Finding
-from dlscaffold._update.answers import AnswersError, RecordedAnswers, read_answers
-from dlscaffold._update.source import is_remote
+from dlscaffold._generated.answers import AnswersError, RecordedAnswers, read_answers
+from dlscaffold._generated.source import is_remote
 
 
 def check_answers(project: Path, relpath: str) -> tuple[RecordedAnswers | None, list[Finding]]:

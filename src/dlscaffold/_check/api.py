@@ -12,11 +12,11 @@ from dlscaffold._check.drift import check_drift
 from dlscaffold._check.findings import CheckReport, Finding, parse_fail_on
 from dlscaffold._check.markers import check_markers
 from dlscaffold._check.version import check_version
+from dlscaffold._generated.answers import ANSWERS_FILE
+from dlscaffold._generated.source import resolve_source
 from dlscaffold._git import is_repo_root
 from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
-from dlscaffold._update.answers import ANSWERS_FILE
-from dlscaffold._update.source import resolve_source
 from dlscaffold.errors import UserError
 
 

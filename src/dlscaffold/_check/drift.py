@@ -12,9 +12,9 @@ from collections.abc import Collection
 from pathlib import Path
 
 from dlscaffold._check.findings import Finding
-from dlscaffold._check.pristine import digest, pristine_digests
-from dlscaffold._update.answers import RecordedAnswers
-from dlscaffold._update.entries import read_entry
+from dlscaffold._generated.answers import RecordedAnswers
+from dlscaffold._generated.entries import read_entry
+from dlscaffold._generated.pristine import digest, pristine_digests
 from dlscaffold.errors import DlscaffoldError
 
 

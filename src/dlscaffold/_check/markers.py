@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlscaffold._check.findings import Finding
-from dlscaffold._update.markers import files_with_markers
+from dlscaffold._generated.markers import files_with_markers
 
 
 def check_markers(project: Path) -> list[Finding]:

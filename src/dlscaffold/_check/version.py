@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dlscaffold._check.findings import Finding
-from dlscaffold._update.source import list_versions, version_key
+from dlscaffold._generated.source import list_versions, version_key
 from dlscaffold.errors import DlscaffoldError
 
 

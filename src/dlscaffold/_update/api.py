@@ -10,20 +10,20 @@ from pathlib import Path
 from typing import Any
 
 from dlscaffold._engine import Render, rendered
+from dlscaffold._generated.answers import ANSWERS_FILE, RecordedAnswers, read_answers
+from dlscaffold._generated.markers import files_with_markers
+from dlscaffold._generated.source import is_older, list_versions, resolve_source
 from dlscaffold._git import is_clean, is_repo_root
 from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
-from dlscaffold._update.answers import ANSWERS_FILE, RecordedAnswers, read_answers
 from dlscaffold._update.apply import mark_unmerged, write_changes
 from dlscaffold._update.codes import (
     EXIT_NOTHING_TO_DO,
     EXIT_UPDATED,
     EXIT_UPDATED_WITH_CONFLICTS,
 )
-from dlscaffold._update.markers import files_with_markers
 from dlscaffold._update.plan import FileChange, Status, plan_update
 from dlscaffold._update.rollback import rollback_on_failure
-from dlscaffold._update.source import is_older, list_versions, resolve_source
 from dlscaffold.errors import UntrustedTemplateError, UserError
 
 STAGES = ("before", "after")
@@ -177,7 +177,7 @@ def _plan(base: Render, project: Path, new: Render, answers_file: str) -> list[F
 
 def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
     """Cache the new version's pristine digests, so the next `dlscaffold check` is fast."""
-    from dlscaffold._check import pristine
+    from dlscaffold._generated import pristine
 
     try:
         recorded = read_answers(new.path, answers_file)  # as `check` will read it

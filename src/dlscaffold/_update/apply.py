@@ -10,8 +10,8 @@ import subprocess
 from collections.abc import Iterable
 from pathlib import Path
 
+from dlscaffold._generated.entries import write_entry
 from dlscaffold._git import git
-from dlscaffold._update.entries import write_entry
 from dlscaffold._update.plan import FileChange, Status
 from dlscaffold._update.rollback import Journal
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 
-from dlscaffold._update.entries import Entry, Kind
+from dlscaffold._generated.entries import Entry, Kind
 from dlscaffold._update.plan import FileChange
 
 

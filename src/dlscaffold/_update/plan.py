@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from dlscaffold._update.entries import Entry, Kind, list_tree, read_entry
+from dlscaffold._generated.entries import Entry, Kind, list_tree, read_entry
 from dlscaffold._update.textmerge import merge_text
 from dlscaffold._update.yamlmerge import is_yaml, merge_yaml
 

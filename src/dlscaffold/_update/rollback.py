@@ -16,8 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dlscaffold._generated.entries import Entry, read_entry, write_entry
 from dlscaffold._git import git
-from dlscaffold._update.entries import Entry, read_entry, write_entry
 
 
 @dataclass

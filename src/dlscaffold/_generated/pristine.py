@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from dlscaffold import __version__
 from dlscaffold._fs import atomic_write_text
-from dlscaffold._update.answers import ANSWERS_FILE
-from dlscaffold._update.entries import Entry, list_tree, read_entry
+from dlscaffold._generated.answers import ANSWERS_FILE
+from dlscaffold._generated.entries import Entry, list_tree, read_entry
 
 if TYPE_CHECKING:
     from dlscaffold._engine import Render
