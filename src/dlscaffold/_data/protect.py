@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+from dlscaffold._interrupts import shielded
 from dlscaffold.errors import UserError
 
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
@@ -32,7 +33,8 @@ def set_read_only(root: Path, *, read_only: bool = True) -> ModeChanges:
                 _chmod(os.path.join(dirpath, name), read_only=read_only, changes=changes)
         _chmod(os.fspath(root), read_only=read_only, changes=changes)
     except BaseException:
-        restore_modes(changes)
+        with shielded():
+            restore_modes(changes)
         raise
     return changes
 
