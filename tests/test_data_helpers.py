@@ -151,9 +151,9 @@ class Unprivileged:
         )  # fmt: skip
 
     def write(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-        """Try, as this user, to create a file `cwd/ARGS[0]` (shows what modes allow)."""
+        """Try, as this user, to append to (or create) the file `cwd/ARGS[0]`."""
         return subprocess.run(
-            ["touch", *args], cwd=cwd, user=self.uid, group=self.gid, extra_groups=[],
+            ["sh", "-c", 'printf x >> "$1"', "sh", *args], cwd=cwd, user=self.uid, group=self.gid, extra_groups=[],
             capture_output=True, text=True, check=False,
         )  # fmt: skip
 
