@@ -189,6 +189,15 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
         _console.success(_console.escape(f"{name}: unchanged, {files:,} files ({mode} mode)."))
     if check.hashes_recorded:
         _console.info(_console.escape(f"{name}: content hashes recorded for later --full runs."))
+    if check.outside_links:
+        count = len(check.outside_links)
+        shown = ", ".join(check.outside_links[:3]) + (", ..." if count > 3 else "")
+        _console.warning(
+            _console.escape(
+                f"{name}: {count} {'link leads' if count == 1 else 'links lead'} out of the "
+                f"dataset and {'is' if count == 1 else 'are'} not part of it: {shown}."
+            )
+        )
 
 
 def _info_row(info: DatasetInfo) -> list[str]:
