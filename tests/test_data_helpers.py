@@ -153,8 +153,8 @@ class Unprivileged:
     def write(self, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         """Try, as this user, to append to (or create) the file `cwd/ARGS[0]`."""
         return subprocess.run(
-            ["sh", "-c", 'printf x >> "$1"', "sh", *args], cwd=cwd, user=self.uid, group=self.gid, extra_groups=[],
-            capture_output=True, text=True, check=False,
+            ["sh", "-c", 'printf x >> "$1"', "sh", *args], cwd=cwd, user=self.uid,
+            group=self.gid, extra_groups=[], capture_output=True, text=True, check=False,
         )  # fmt: skip
 
     def own(self, path: Path) -> None:

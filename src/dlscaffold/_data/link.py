@@ -109,12 +109,15 @@ def link_dataset(
             project, name, fingerprint=manifest.fingerprint, recorded_at=linked_at,
             entries=entries, hashes=hashes,
         )  # fmt: skip
+
+    def register() -> None:
         save_registry(project, registry)
+        stage(project, f"{DATA_DIR}/{name}", REGISTRY_RELPATH.as_posix())
 
     with interruptible():
-        _create(project, link, target, source_abspath, protect=protect, save=save)
-        with shielded():  # linked and recorded: an interrupt now waits for the staging
-            stage(project, f"{DATA_DIR}/{name}", REGISTRY_RELPATH.as_posix())
+        _create(
+            project, link, target, source_abspath, protect=protect, save=save, register=register
+        )
     return LinkedDataset(
         name, Path(DATA_DIR) / name, target, source_abspath, manifest, protect, hashes is not None
     )
@@ -233,24 +236,32 @@ def _create(
     *,
     protect: bool,
     save: Callable[[], None],
+    register: Callable[[], None],
 ) -> None:
-    """Create the link, protect the source and save; undo all of it if any step fails.
+    """Create the link, protect the source, save, then register; undo it all if a step fails.
 
-    The registry is written last: a dataset is registered only together with its link, its
-    records and the record of the modes protection changed, and an interrupt (Ctrl-C or
-    SIGTERM, see `interruptible`) before that leaves none of them.
+    `register` (the registry entry, and staging it in git) comes last and runs with
+    interrupts held back: a dataset is registered only together with its link, its records
+    and the record of the modes protection changed. An interrupt (Ctrl-C, or SIGTERM, see
+    `interruptible`) before it leaves none of them; one during it waits until it is done.
     """
     data_dir = link.parent
     made_data_dir = not data_dir.exists()
     changes: ModeChanges = []
+    registered = False
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         link.symlink_to(target, target_is_directory=True)
         if protect:
-            changes = set_read_only(source)
+            set_read_only(source, changes=changes)
             save_mode_record(project, link.name, source, changes)
         save()
+        with shielded():
+            register()
+            registered = True
     except BaseException as error:
+        if registered:
+            raise  # an interrupt held back while registering: everything is in place
         with shielded():  # a second Ctrl-C must not cut the undo short
             restore_modes(changes)
             link.unlink(missing_ok=True)
