@@ -21,7 +21,7 @@ from dlscaffold._data.records import delete_records
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, save_registry
 from dlscaffold._example_data import example_datasets_home
 from dlscaffold._git import stage
-from dlscaffold._interrupts import shielded
+from dlscaffold._interrupts import interruptible, shielded
 from dlscaffold.errors import UserError
 
 
@@ -82,7 +82,7 @@ def unlink_dataset(project: str | Path, name: str, *, unprotect: bool = False) -
         )
     source = source_path(project, name, entry.get("source") if entry else None)
     record = _mode_record_to_undo(project, name, entry) if unprotect else None
-    with shielded():  # from here on, an interrupt waits until every step is done
+    with interruptible(), shielded():  # from here on, an interrupt waits for every step
         undone = undo_protection(record) if record is not None else None
         try:
             if entry is not None:
