@@ -53,9 +53,9 @@ def link_leads(path: str, root_real: str) -> str:
     real = os.path.realpath(path)
     if real != root_real and not real.startswith(root_real.rstrip(os.sep) + os.sep):
         return "outside"
-    if os.path.isfile(real):
+    if Path(real).is_file():
         return "file"
-    return "folder" if os.path.isdir(real) else "nowhere"
+    return "folder" if Path(real).is_dir() else "nowhere"
 
 
 def scan(root: Path) -> list[Entry]:
@@ -72,7 +72,8 @@ def scan(root: Path) -> list[Entry]:
                 relpath = rel_dir + item.name
                 if item.is_symlink():
                     leads = link_leads(item.path, root_real)
-                    entries.append(Entry(relpath, 0, os.readlink(item.path), leads))
+                    target = os.readlink(item.path)  # noqa: PTH115 (as written, not normalised)
+                    entries.append(Entry(relpath, 0, target, leads))
                 elif item.is_dir(follow_symlinks=False):
                     stack.append((relpath + "/", item.path))
                 elif item.is_file(follow_symlinks=False):
@@ -87,7 +88,7 @@ def list_files(root: Path) -> list[tuple[str, int]]:
     the size of the file they lead to); not hidden names, not links leaving the dataset.
     """
     return [
-        (entry.relpath, entry.size if entry.link is None else os.path.getsize(root / entry.relpath))
+        (entry.relpath, entry.size if entry.link is None else (root / entry.relpath).stat().st_size)
         for entry in scan(Path(root))
         if entry.is_file
     ]
