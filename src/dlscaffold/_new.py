@@ -49,6 +49,7 @@ class NewProject:
     warnings: list[str] = field(default_factory=list)
 
 
+@interruptible()  # SIGTERM undoes what was done, as Ctrl-C does
 def create_project(
     dest: str | Path,
     *,
@@ -75,43 +76,41 @@ def create_project(
     dest_abspath = _check_destination(Path(dest))
     data = dict(data or {})
     src = _template_source(template)
-    trusted = trust or is_default_template(template)
     cleaned = remove_stale_staging(dest_abspath.parent)
-    with interruptible():  # SIGTERM undoes what was done, as Ctrl-C does
-        staging = make_marked_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
-        try:
-            init_repo(staging)
-            hide_staging_marker(staging)
-            with rendered(
-                src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults,
-                trust=trusted, checked=data, user_defaults=_user_defaults(dest_abspath, links),
-            ) as render:  # fmt: skip
-                answers = _read_answers(staging)
-                remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
-                if render.has_tasks:
-                    if not trusted:
-                        raise UntrustedTemplateError(
-                            f"Template '{src}' runs its own tasks; review it, then pass --trust "
-                            "to allow it."
-                        )
-                    render.run_tasks(staging, "copy")
-            version = render.version
-            to_link = _datasets_to_link(template, answers, links, example_data)
-            linked = [
-                link_dataset(staging, name, Path(source), final_project=dest_abspath)
-                for name, source in to_link.items()
-            ]
-            commit = commit_all(
-                staging, message=_commit_message(src, answers.get("_commit") or version)
-            )
-            with shielded():  # the point of no return: the project is complete
-                drop_staging_marker(staging)
-                _move_into_place(staging, dest_abspath)
-        except BaseException:
-            with shielded():  # a second Ctrl-C must not cut the undo short
-                _unprotect_staged(staging)
-                shutil.rmtree(staging, ignore_errors=True)
-            raise
+    staging = make_marked_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
+    trusted = trust or is_default_template(template)
+    try:
+        init_repo(staging)
+        hide_staging_marker(staging)
+        with rendered(
+            src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
+            checked=data, user_defaults=_user_defaults(dest_abspath, links),
+        ) as render:  # fmt: skip
+            answers = _read_answers(staging)
+            remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
+            if render.has_tasks:
+                if not trusted:
+                    raise UntrustedTemplateError(
+                        f"Template '{src}' runs its own tasks; review it, then pass --trust to "
+                        "allow it."
+                    )
+                render.run_tasks(staging, "copy")
+        version = render.version
+        linked = [
+            link_dataset(staging, name, Path(source), final_project=dest_abspath)
+            for name, source in _datasets_to_link(template, answers, links, example_data).items()
+        ]
+        commit = commit_all(
+            staging, message=_commit_message(src, answers.get("_commit") or version)
+        )
+        with shielded():  # the point of no return: the project is complete
+            drop_staging_marker(staging)
+            _move_into_place(staging, dest_abspath)
+    except BaseException:
+        with shielded():  # a second Ctrl-C must not cut the undo short
+            _unprotect_staged(staging)
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     warnings = _warnings(src, version)
     if cleaned:
         warnings.append(
