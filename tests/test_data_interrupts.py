@@ -153,3 +153,50 @@ def test_sigterm_is_restored_after_a_command(tmp_path: Path) -> None:
     with interruptible(), shielded():
         pass
     assert (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT)) == before
+
+
+def test_a_new_link_that_fails_after_protecting_gives_the_modes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import dlscaffold._new
+    from tests.test_data_helpers import cli
+
+    write_dataset(tmp_path / "raw" / "images")
+    (tmp_path / "raw" / "images" / "labels.csv").chmod(0o664)
+    before = tree_digest(tmp_path)
+
+    def full_disk(*args: object, **kwargs: object) -> str:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(dlscaffold._new, "commit_all", full_disk)
+    code, _, err = cli(
+        "new", "demo", "--defaults", "--no-example-data", "--link", "images=raw/images",
+        cwd=tmp_path,
+    )  # fmt: skip
+
+    assert code == 1, err
+    assert tree_digest(tmp_path) == before
+
+
+def test_only_stale_staging_folders_of_this_machine_are_removed(tmp_path: Path) -> None:
+    from dlscaffold._fs import remove_stale_staging
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    here = {"pid": dead.pid, "host": os.uname().nodename}
+    cases = {
+        ".a.stale000": here,
+        ".b.elsewher": {**here, "host": "another-machine"},
+        ".c.garbage0": "not json",
+        "d.visible00": here,  # not hidden: never a staging folder
+    }
+    for name, marker in cases.items():
+        (tmp_path / name).mkdir()
+        text = marker if isinstance(marker, str) else json.dumps(marker)
+        (tmp_path / name / STAGING_MARKER).write_text(text)
+    (tmp_path / ".e.linkedxx").symlink_to(tmp_path / ".a.stale000")
+
+    assert remove_stale_staging(tmp_path) == [".a.stale000"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".b.elsewher", ".c.garbage0", ".e.linkedxx", "d.visible00"
+    ]  # fmt: skip
