@@ -15,8 +15,6 @@ from tests.helpers import tree_digest
 from tests.test_data_helpers import (
     Workspace,
     cli,
-    contents,
-    has_write_bits,
     make_writable,
 )
 
@@ -89,26 +87,35 @@ def test_unlink_removes_link_entry_and_records_but_keeps_the_protected_source(
     assert tree_digest(ws.source()) == source_before  # still read-only, content intact
 
 
-def test_unlink_unprotect_gives_write_access_back(ws: Workspace) -> None:
+def test_unlink_unprotect_gives_back_exactly_the_modes_it_changed(ws: Workspace) -> None:
+    (ws.source() / "cat" / "0.bin").chmod(0o666)  # group- and world-writable: kept so
+    (ws.source() / "cat" / "1.bin").chmod(0o444)  # read-only already: never touched
+    (ws.source() / "dog").chmod(0o750)
+    before = tree_digest(ws.source())
     link_dataset(ws.project, "ds", ws.source())
-    before = contents(ws.source())
 
     code, _, err = cli("data", "unlink", "ds", "--unprotect", cwd=ws.project)
 
     assert code == 0, err
-    assert "Its owner has write access to it again." in err
-    paths = [ws.source(), *ws.source().rglob("*")]
-    assert all(path.stat().st_mode & 0o200 for path in paths)
-    assert has_write_bits(ws.source())
-    assert contents(ws.source()) == before
+    assert "Gave back the modes protection changed (10 paths)." in err
+    assert tree_digest(ws.source()) == before
+    assert not (ws.project / "data" / ".manifests" / "_modes" / "ds.json").exists()
 
 
-def test_unlink_of_a_registered_dataset_whose_link_is_gone(ws: Workspace) -> None:
+def test_unlink_unprotect_refuses_when_the_link_is_gone(ws: Workspace) -> None:
     link_dataset(ws.project, "ds", ws.source())
     (ws.project / "data" / "ds").unlink()
+    before = tree_digest(ws.root)
 
-    assert cli("data", "unlink", "ds", "--unprotect", cwd=ws.project)[0] == 0
-    assert has_write_bits(ws.source())
+    code, _, err = cli("data", "unlink", "ds", "--unprotect", cwd=ws.project)
+
+    assert code == 1
+    assert " ".join(err.split()) == (
+        f"Error: Cannot give write access back: data/ds no longer leads to the folder "
+        f"dlscaffold protected ({ws.source()}); run unlink without --unprotect."
+    )
+    assert tree_digest(ws.root) == before
+    assert cli("data", "unlink", "ds", cwd=ws.project)[0] == 0
 
 
 def test_unlink_of_a_hand_made_link(ws: Workspace) -> None:
@@ -125,7 +132,7 @@ def test_unlink_of_a_hand_made_link(ws: Workspace) -> None:
         ("nope", [], "Error: No dataset 'nope' in this project; 'dlscaffold data list' shows"),
         ("../raw", [], "Error: Dataset name '../raw' is not a plain name"),
         ("real", [], "Error: 'data/real' is a real folder or file, not a link; dlscaffold"),
-        ("gone", ["--unprotect"], "Error: Cannot give write access back: the source of 'gone'"),
+        ("gone", ["--unprotect"], "Error: No record of the modes dlscaffold changed when it"),
     ],
 )
 def test_bad_unlink_is_refused_and_changes_nothing(

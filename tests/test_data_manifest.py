@@ -5,13 +5,21 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
 import dlscaffold._data.hashing as hashing
 from dlscaffold._data.hashing import hash_files
-from dlscaffold._data.manifest import FileEntry, Manifest, compute_manifest, scan_files
+from dlscaffold._data.manifest import (
+    FileEntry,
+    Manifest,
+    compute_manifest,
+    links_outside,
+    scan_files,
+)
 from dlscaffold._data.names import check_name
 from dlscaffold._data.records import load_records, records_path, save_records
 from dlscaffold.errors import UserError
@@ -30,12 +38,21 @@ TEMPLATE_MANIFEST_PY = (
 )
 
 
+def template_module() -> ModuleType:
+    """The generated project's own (stdlib-only) `utils/data_manifest.py`."""
+    if "template_data_manifest" not in sys.modules:
+        spec = importlib.util.spec_from_file_location(
+            "template_data_manifest", TEMPLATE_MANIFEST_PY
+        )
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    return sys.modules["template_data_manifest"]
+
+
 def template_manifest(root: Path) -> Manifest:
-    """The manifest the generated project computes, by its own (stdlib-only) module."""
-    spec = importlib.util.spec_from_file_location("template_data_manifest", TEMPLATE_MANIFEST_PY)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    theirs = module.compute_manifest(root)
+    """The manifest the generated project computes."""
+    theirs = template_module().compute_manifest(root)
     return Manifest(theirs.files, theirs.bytes, theirs.fingerprint)
 
 
@@ -59,7 +76,7 @@ def test_fingerprint_matches_the_generated_projects_algorithm(tmp_path: Path) ->
     (root / "a" / "loop").symlink_to(root)
 
     assert compute_manifest(root) == template_manifest(root)
-    assert compute_manifest(root).files == 6
+    assert compute_manifest(root).files == 7  # 6 files and the link to one of them
     link = tmp_path / "linked"
     link.symlink_to(root)
     assert compute_manifest(link) == compute_manifest(root)  # the root link is followed
@@ -136,3 +153,68 @@ def test_a_file_that_grew_since_the_scan_is_hashed_to_its_end(
     (root / "a").write_bytes(b"0123456789abcdef")
 
     assert hash_files(root, entries) == [hashlib.sha256(b"0123456789abcdef").hexdigest()]
+
+
+def links_dataset(tmp_path: Path) -> Path:
+    """A dataset with every kind of link: to a file and a folder inside, out, nowhere."""
+    root = write(tmp_path / "ds", {"a/x.png": b"12345", "b.png": b"abc", ".cache/h.png": b"hh"})
+    write(tmp_path, {"outside/o.png": b"outside"})
+    (root / "to-file.png").symlink_to("a/x.png")
+    (root / "to-hidden.png").symlink_to(".cache/h.png")
+    (root / "to-folder").symlink_to("a")
+    (root / "a" / "loop").symlink_to("..")
+    (root / "out.png").symlink_to("../outside/o.png")
+    (root / "abs-out.png").symlink_to(tmp_path / "outside" / "o.png")
+    (root / "dangling.png").symlink_to("missing.png")
+    (root / ".hidden-link").symlink_to("b.png")
+    return root
+
+
+def test_links_are_in_the_fingerprint_with_their_targets(tmp_path: Path) -> None:
+    root = links_dataset(tmp_path)
+    lines = [
+        "a/loop\t->..",
+        "a/x.png\t5",
+        f"abs-out.png\t->{tmp_path / 'outside' / 'o.png'}",
+        "b.png\t3",
+        "dangling.png\t->missing.png",
+        "out.png\t->../outside/o.png",
+        "to-file.png\t->a/x.png",
+        "to-folder\t->a",
+        "to-hidden.png\t->.cache/h.png",
+    ]
+    expected = hashlib.sha256("".join(f"{line}\n" for line in lines).encode()).hexdigest()
+
+    manifest = compute_manifest(root)
+
+    assert manifest == Manifest(4, 8, f"sha256:{expected}")  # 2 files, 2 links to files in it
+    assert manifest == template_manifest(root)
+    assert links_outside(scan_files(root)) == ("abs-out.png", "out.png")
+    assert template_module().links_outside(root) == ["abs-out.png", "out.png"]
+
+
+def test_the_files_of_a_dataset_are_the_same_for_dlscaffold_and_the_project(
+    tmp_path: Path,
+) -> None:
+    root = links_dataset(tmp_path)
+
+    ours = [(e.relpath) for e in scan_files(root) if e.is_file]
+    theirs = template_module().list_files(root)
+
+    assert ours == ["a/x.png", "b.png", "to-file.png", "to-hidden.png"]
+    assert [relpath for relpath, _ in theirs] == ours
+    assert dict(theirs)["to-file.png"] == 5  # the size of the file it leads to
+
+
+def test_a_retargeted_or_new_link_changes_the_fingerprint(tmp_path: Path) -> None:
+    root = links_dataset(tmp_path)
+    before = compute_manifest(root)
+    (root / "to-file.png").unlink()
+    (root / "to-file.png").symlink_to("b.png")
+
+    retargeted = compute_manifest(root)
+    (root / "new.png").symlink_to("b.png")
+
+    assert retargeted.fingerprint != before.fingerprint
+    assert compute_manifest(root).fingerprint != retargeted.fingerprint
+    assert compute_manifest(root) == template_manifest(root)

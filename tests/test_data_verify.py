@@ -315,3 +315,52 @@ def test_an_old_registry_keeps_its_activity_keys_and_gets_no_new_ones(ws: Worksp
         == activity(ws)["verified_at"]
         != "2026-01-01T00:00:00+00:00"
     )
+
+
+def add_links(source: Path, outside: Path) -> None:
+    """Give a dataset a link to one of its files and a link out of it."""
+    outside.mkdir(parents=True, exist_ok=True)
+    (outside / "extra.bin").write_bytes(b"not in the manifest")
+    (source / "cat" / "alias.bin").symlink_to("0.bin")
+    (source / "dog" / "borrowed.bin").symlink_to(outside / "extra.bin")
+
+
+@pytest.mark.parametrize("mode", [[], ["--full"]])
+def test_links_inside_a_dataset_are_verified_by_their_targets(
+    ws: Workspace, mode: list[str]
+) -> None:
+    add_links(ws.source(), ws.root / "raw" / "elsewhere")
+    link_dataset(ws.project, "ds", ws.source(), record_hashes=True)
+    assert registry_entry(ws)["manifest"]["files"] == 8  # 7 files and the link to cat/0.bin
+
+    code, out, err = cli("data", "verify", *mode, cwd=ws.project)
+
+    assert code == 0, err
+    assert out == ""
+    assert (
+        "Warning: ds: 1 link leads out of the dataset and is not part of it: dog/borrowed.bin."
+        in " ".join(err.split())
+    )
+
+    make_writable(ws.source())
+    (ws.source() / "cat" / "alias.bin").unlink()
+    (ws.source() / "cat" / "alias.bin").symlink_to("1.bin")  # retargeted
+    (ws.source() / "new-link.bin").symlink_to("labels.csv")  # new
+    (ws.source() / "dog" / "borrowed.bin").unlink()
+    (ws.source() / "dog" / "borrowed.bin").write_bytes(b"same place, now a file")
+
+    code, out, err = cli("data", "verify", *mode, cwd=ws.project)
+
+    assert code == EXIT_DATA_CHANGED, err
+    assert out.splitlines() == ["+ ds/new-link.bin", "~ ds/cat/alias.bin", "~ ds/dog/borrowed.bin"]
+
+
+def test_a_link_out_of_the_dataset_is_never_followed_by_hashing(ws: Workspace) -> None:
+    add_links(ws.source(), ws.root / "raw" / "elsewhere")
+    link_dataset(ws.project, "ds", ws.source(), record_hashes=True)
+    (ws.root / "raw" / "elsewhere" / "extra.bin").write_bytes(b"changed outside the dataset")
+
+    code, out, err = cli("data", "verify", "--full", cwd=ws.project)
+
+    assert code == 0, err
+    assert out == ""

@@ -1,7 +1,9 @@
 """`create_project`: render a template into a new folder, link data, commit, move into place.
 
 Everything happens in a staging folder beside the destination, which is renamed into place
-only at the end: an error or Ctrl-C never leaves a half-written project.
+only at the end: an error, Ctrl-C or SIGTERM never leaves a half-written project, and the
+sources it protected are given their modes back. A staging folder left by a killed `new`
+(marked with its process, see `dlscaffold._fs`) is removed by the next `new` beside it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,20 @@ from typing import Any
 import yaml
 
 from dlscaffold._data.link import LinkedDataset, link_dataset
+from dlscaffold._data.modes import MODES_DIR, load_mode_record, undo_protection
+from dlscaffold._data.records import records_dir
 from dlscaffold._engine import rendered
 from dlscaffold._example_data import ensure_digits
-from dlscaffold._fs import make_staging_dir
+from dlscaffold._fs import (
+    drop_staging_marker,
+    hide_staging_marker,
+    make_marked_staging_dir,
+    remove_stale_staging,
+)
 from dlscaffold._generated.answers import ANSWERS_FILE
 from dlscaffold._generated.pristine import remember_render
 from dlscaffold._git import commit_all, init_repo, is_repo_root
+from dlscaffold._interrupts import interruptible, shielded
 from dlscaffold._templates import install_default_template, is_default_template
 from dlscaffold.errors import DestinationError, UntrustedTemplateError
 
@@ -39,6 +49,7 @@ class NewProject:
     warnings: list[str] = field(default_factory=list)
 
 
+@interruptible()  # SIGTERM undoes what was done, as Ctrl-C does
 def create_project(
     dest: str | Path,
     *,
@@ -65,10 +76,12 @@ def create_project(
     dest_abspath = _check_destination(Path(dest))
     data = dict(data or {})
     src = _template_source(template)
-    staging = make_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
+    cleaned = remove_stale_staging(dest_abspath.parent)
+    staging = make_marked_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
     trusted = trust or is_default_template(template)
     try:
         init_repo(staging)
+        hide_staging_marker(staging)
         with rendered(
             src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
             checked=data, user_defaults=_user_defaults(dest_abspath, links),
@@ -90,11 +103,36 @@ def create_project(
         commit = commit_all(
             staging, message=_commit_message(src, answers.get("_commit") or version)
         )
-        _move_into_place(staging, dest_abspath)
+        with shielded():  # the point of no return: the project is complete
+            drop_staging_marker(staging)
+            _move_into_place(staging, dest_abspath)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        with shielded():  # a second Ctrl-C must not cut the undo short
+            _unprotect_staged(staging)
+            shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(dest_abspath, src, version, answers, commit, linked, _warnings(src, version))
+    warnings = _warnings(src, version)
+    if cleaned:
+        warnings.append(
+            f"Removed {len(cleaned)} staging {'folder' if len(cleaned) == 1 else 'folders'} "
+            f"left by an interrupted 'dlscaffold new': {', '.join(cleaned)}."
+        )
+    return NewProject(dest_abspath, src, version, answers, commit, linked, warnings)
+
+
+def _unprotect_staged(staging: Path) -> None:
+    """Give back the modes that linking datasets into `staging` changed (before removing it).
+
+    The records are those `link_dataset` wrote for this staging folder a moment ago; a
+    staging folder that is gone already (moved into place) has none.
+    """
+    folder = records_dir(staging) / MODES_DIR
+    if not staging.is_dir() or not folder.is_dir():
+        return
+    for record_file in sorted(folder.glob("*.json")):
+        record = load_mode_record(staging, record_file.stem)
+        if record is not None:
+            undo_protection(record)
 
 
 def _check_destination(dest: Path) -> Path:

@@ -14,6 +14,7 @@ from dlscaffold._cli._boundary import error_boundary
 
 if TYPE_CHECKING:  # only in helpers' annotations: the commands import their API lazily
     from dlscaffold._data.listing import DatasetInfo
+    from dlscaffold._data.unlink import UnlinkedDataset
     from dlscaffold._data.verify import DatasetCheck
 
 app = typer.Typer(
@@ -121,7 +122,8 @@ def verify(
 def unlink(
     name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset to unlink.")],
     unprotect: Annotated[
-        bool, typer.Option("--unprotect", help="Give the owner write access to the source.")
+        bool,
+        typer.Option("--unprotect", help="Undo the protection: give back the modes it changed."),
     ] = False,
     project: ProjectOption = None,
 ) -> None:
@@ -133,7 +135,29 @@ def unlink(
         result = unlink_dataset(find_project(project), name, unprotect=unprotect)
     kept = f"; the source {result.source} is kept" if result.source else ""
     _console.success(_console.escape(f"Unlinked data/{result.name}{kept}."))
-    if result.unprotected and result.shared:
+    if unprotect:
+        _report_unprotect(result)
+    elif result.still_protected:
+        _console.info("It stays read-only; 'unlink --unprotect' would give write access back.")
+
+
+def _report_unprotect(result: UnlinkedDataset) -> None:
+    """Say which modes `unlink --unprotect` gave back, and which it left alone."""
+    if result.restored:
+        _console.info(
+            f"Gave back the modes protection changed ({result.restored:,} "
+            f"{'path' if result.restored == 1 else 'paths'})."
+        )
+    else:
+        _console.info("Protection changed no modes when it was linked; nothing to give back.")
+    if result.left:
+        shown = ", ".join(result.left[:3]) + (", ..." if len(result.left) > 3 else "")
+        _console.warning(
+            _console.escape(
+                f"Left {len(result.left):,} paths whose modes changed since it was linked: {shown}."
+            )
+        )
+    if result.restored and result.shared:
         _console.warning(
             _console.escape(
                 f"{result.source} is dlscaffold's shared example dataset: other projects may "
@@ -141,10 +165,6 @@ def unlink(
                 f"'chmod -R a-w {result.source}'."
             )
         )
-    elif result.unprotected:
-        _console.info("Its owner has write access to it again.")
-    elif result.still_protected:
-        _console.info("It stays read-only; 'unlink --unprotect' would give write access back.")
 
 
 def _render_check(check: DatasetCheck, mode: str) -> None:
@@ -169,6 +189,15 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
         _console.success(_console.escape(f"{name}: unchanged, {files:,} files ({mode} mode)."))
     if check.hashes_recorded:
         _console.info(_console.escape(f"{name}: content hashes recorded for later --full runs."))
+    if check.outside_links:
+        count = len(check.outside_links)
+        shown = ", ".join(check.outside_links[:3]) + (", ..." if count > 3 else "")
+        _console.warning(
+            _console.escape(
+                f"{name}: {count} {'link leads' if count == 1 else 'links lead'} out of the "
+                f"dataset and {'is' if count == 1 else 'are'} not part of it: {shown}."
+            )
+        )
 
 
 def _info_row(info: DatasetInfo) -> list[str]:

@@ -55,6 +55,9 @@ def hash_files(
 ) -> list[str]:
     """Return the hex sha256 of each entry's file under `root`, in the order of `entries`.
 
+    A link gets an empty string: its target, not the content it leads to, is what
+    `verify` compares (the file it leads to inside the dataset is hashed on its own).
+
     Args:
         root: The dataset folder the relpaths are relative to.
         entries: The files to hash, as returned by `scan_files`.
@@ -93,6 +96,9 @@ def _batches(entries: Sequence[FileEntry]) -> Iterator[Sequence[FileEntry]]:
 def _hash_batch(base: str, batch: Sequence[FileEntry]) -> list[str]:
     result = []
     for entry in batch:
+        if entry.link is not None:
+            result.append("")  # a link is compared by its target, never by what it leads to
+            continue
         path = f"{base}/{entry.relpath}"
         try:
             result.append(hash_file(path, entry.size))

@@ -12,13 +12,16 @@ from pathlib import Path
 import dlscaffold
 from dlscaffold._data.hashing import StartProgress, hash_files
 from dlscaffold._data.manifest import Manifest, scan_files, summarize
+from dlscaffold._data.modes import delete_mode_record, save_mode_record
 from dlscaffold._data.names import check_name
+from dlscaffold._data.places import system_location_problem
 from dlscaffold._data.project import ANSWERS_FILE, DATA_DIR, link_path
 from dlscaffold._data.protect import ModeChanges, restore_modes, set_read_only
 from dlscaffold._data.records import delete_records, save_records
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, now_iso, save_registry
 from dlscaffold._example_data import EXAMPLE_DATASETS_HOME, example_datasets_home
 from dlscaffold._git import stage
+from dlscaffold._interrupts import interruptible, shielded
 from dlscaffold.errors import UserError
 
 
@@ -106,10 +109,15 @@ def link_dataset(
             project, name, fingerprint=manifest.fingerprint, recorded_at=linked_at,
             entries=entries, hashes=hashes,
         )  # fmt: skip
-        save_registry(project, registry)
 
-    _create(project, link, target, source_abspath, protect=protect, save=save)
-    stage(project, f"{DATA_DIR}/{name}", REGISTRY_RELPATH.as_posix())
+    def register() -> None:
+        save_registry(project, registry)
+        stage(project, f"{DATA_DIR}/{name}", REGISTRY_RELPATH.as_posix())
+
+    with interruptible():
+        _create(
+            project, link, target, source_abspath, protect=protect, save=save, register=register
+        )
     return LinkedDataset(
         name, Path(DATA_DIR) / name, target, source_abspath, manifest, protect, hashes is not None
     )
@@ -120,8 +128,9 @@ def _check_source(source: Path, *, name: str, project: Path, anchor: Path, prote
 
     Refused always: a missing source or a file; one inside the project, whether by its real
     path or by the path given (`data/digits` leads outside, yet names a link of the
-    project); one that contains the project; HOME or a folder above it (`/` included). Refused
-    with protection only (see `_not_to_protect`): folders that hold more than data.
+    project); one that contains the project; a system folder, HOME or a folder above it (see
+    `places`), whatever `protect` says. Refused with protection only (see
+    `_not_to_protect`): folders that hold more than data.
     """
     given = source
     source = source.expanduser()
@@ -131,6 +140,9 @@ def _check_source(source: Path, *, name: str, project: Path, anchor: Path, prote
         raise UserError(f"Dataset source '{given}' is not a folder; link the folder holding it.")
     logical = Path(os.path.abspath(source))  # noqa: PTH100 (resolve() loses the path given)
     source = source.resolve()
+    problem = system_location_problem(source)
+    if problem is not None:
+        raise UserError(f"Dataset source '{given}' is {problem}.")
     for root in {project, anchor}:
         if source == root or root in source.parents or _reached_through(logical, root):
             raise UserError(
@@ -143,12 +155,6 @@ def _check_source(source: Path, *, name: str, project: Path, anchor: Path, prote
                 "only data."
             )
     home = Path.home().resolve()
-    if source == home or source in home.parents:
-        where = "your home folder" if source == home else "a folder above your home folder"
-        raise UserError(
-            f"Dataset source '{given}' is {where}, not a dataset; link the folder that holds "
-            "only the data."
-        )
     reason = _not_to_protect(source, home) if protect else None
     if reason is not None:
         raise UserError(
@@ -230,23 +236,39 @@ def _create(
     *,
     protect: bool,
     save: Callable[[], None],
+    register: Callable[[], None],
 ) -> None:
-    """Create the link, protect the source and save; undo all of it if any step fails."""
+    """Create the link, protect the source, save, then register; undo it all if a step fails.
+
+    `register` (the registry entry, and staging it in git) comes last and runs with
+    interrupts held back: a dataset is registered only together with its link, its records
+    and the record of the modes protection changed. An interrupt (Ctrl-C, or SIGTERM, see
+    `interruptible`) before it leaves none of them; one during it waits until it is done.
+    """
     data_dir = link.parent
     made_data_dir = not data_dir.exists()
     changes: ModeChanges = []
+    registered = False
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         link.symlink_to(target, target_is_directory=True)
         if protect:
-            changes = set_read_only(source)
+            set_read_only(source, changes=changes)
+            save_mode_record(project, link.name, source, changes)
         save()
+        with shielded():
+            register()
+            registered = True
     except BaseException as error:
-        restore_modes(changes)
-        link.unlink(missing_ok=True)
-        delete_records(project, link.name)
-        if made_data_dir:
-            shutil.rmtree(data_dir, ignore_errors=True)
+        if registered:
+            raise  # an interrupt held back while registering: everything is in place
+        with shielded():  # a second Ctrl-C must not cut the undo short
+            restore_modes(changes)
+            link.unlink(missing_ok=True)
+            delete_records(project, link.name)
+            delete_mode_record(project, link.name)
+            if made_data_dir:
+                shutil.rmtree(data_dir, ignore_errors=True)
         if isinstance(error, PermissionError):
             raise UserError(
                 f"Cannot link {DATA_DIR}/{link.name}: {error.strerror} ({error.filename})."

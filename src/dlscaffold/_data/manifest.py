@@ -1,10 +1,14 @@
 """Summaries of a dataset folder that tell whether its files changed.
 
 The fingerprint is a contract with the generated project (`utils/data_manifest.py`), which
-records it in every training snapshot: the sha256 of one line `relpath<TAB>size<LF>` per
-regular file, relpaths relative to the dataset root in POSIX form, sorted, names starting
-with `.` skipped (files and folders). The root link is followed; links inside the dataset
-are neither followed nor counted, so a link loop can never make the walk endless.
+records it in every training snapshot: the sha256 of one line per entry, sorted by relpath
+(relative to the dataset root, POSIX form), names starting with `.` skipped (files and
+folders): `relpath<TAB>size<LF>` for a regular file, `relpath<TAB>->target<LF>` for a
+symbolic link (its target as written). The root link is followed; links inside the
+dataset are never followed by the walk, so a link loop cannot make it endless. A link
+that leads to a regular file inside the dataset counts as one of its files (the loader
+reads it); other links (to a folder, out of the dataset, nowhere) are in the fingerprint
+only. `bytes` counts regular files.
 """
 
 from __future__ import annotations
@@ -19,13 +23,37 @@ from typing import NamedTuple
 
 from dlscaffold.errors import UserError
 
+# Where a link leads, seen from its dataset (`FileEntry.leads`).
+LEADS_FILE, LEADS_FOLDER, LEADS_OUTSIDE, LEADS_NOWHERE = "file", "folder", "outside", "nowhere"
+
 
 class FileEntry(NamedTuple):
-    """One regular file of a dataset: what the fast mode compares."""
+    """One regular file or symbolic link of a dataset: what the fast mode compares.
+
+    `link` is the target written in a link (None for a regular file, whose `size` it is
+    then), and `leads` where that link goes: one of the `LEADS_*` values.
+    """
 
     relpath: str
     size: int
     mtime_ns: int
+    link: str | None = None
+    leads: str | None = None
+
+    @property
+    def is_file(self) -> bool:
+        """Tell whether this is a file of the dataset: a regular file or a link to one in it."""
+        return self.link is None or self.leads == LEADS_FILE
+
+
+def link_leads(path: str, root_real: str) -> str:
+    """Say where the link at `path` leads, seen from the dataset whose real path is given."""
+    real = os.path.realpath(path)
+    if real != root_real and not real.startswith(root_real.rstrip(os.sep) + os.sep):
+        return LEADS_OUTSIDE
+    if os.path.isfile(real):
+        return LEADS_FILE
+    return LEADS_FOLDER if os.path.isdir(real) else LEADS_NOWHERE  # noqa: PTH112 (str paths)
 
 
 @dataclass(frozen=True)
@@ -52,13 +80,15 @@ class Manifest:
 
 
 def scan_files(root: Path | str) -> list[FileEntry]:
-    """Return every regular, non-hidden file under `root` with its size and mtime, sorted.
+    """Return every regular file and link under `root` (hidden names skipped), sorted.
 
     One `lstat` per file is the whole cost (`os.scandir` gives file types for free), which
-    is what makes the fast mode fast. (Walking by folder descriptors, so that each `lstat`
-    resolves one name instead of a path, gained at most 10% on Linux: not worth its code.)
+    is what makes the fast mode fast; a link costs a `readlink` and a `realpath` more.
+    (Walking by folder descriptors, so that each `lstat` resolves one name instead of a
+    path, gained at most 10% on Linux: not worth its code.)
     """
     entries: list[FileEntry] = []
+    root_real = os.path.realpath(root)
     stack = [("", os.fspath(root))]
     while stack:
         rel_dir, dir_path = stack.pop()
@@ -71,7 +101,12 @@ def scan_files(root: Path | str) -> list[FileEntry]:
                 name = entry.name
                 if name.startswith("."):
                     continue
-                if entry.is_dir(follow_symlinks=False):
+                if entry.is_symlink():
+                    st = entry.stat(follow_symlinks=False)
+                    target = os.readlink(entry.path)  # noqa: PTH115 (str, as written)
+                    leads = link_leads(entry.path, root_real)
+                    entries.append(FileEntry(rel_dir + name, 0, st.st_mtime_ns, target, leads))
+                elif entry.is_dir(follow_symlinks=False):
                     stack.append((f"{rel_dir}{name}/", entry.path))
                 elif entry.is_file(follow_symlinks=False):
                     st = entry.stat(follow_symlinks=False)
@@ -81,15 +116,25 @@ def scan_files(root: Path | str) -> list[FileEntry]:
 
 
 def summarize(entries: Iterable[FileEntry | tuple[str, int]]) -> Manifest:
-    """Return the manifest of sorted `(relpath, size, ...)` entries."""
+    """Return the manifest of sorted entries (`(relpath, size)` pairs are regular files)."""
     digest = hashlib.sha256()
     files = total = 0
     for entry in entries:
         relpath, size = entry[0], entry[1]
-        digest.update(f"{relpath}\t{size}\n".encode())
-        files += 1
-        total += size
+        link = entry.link if isinstance(entry, FileEntry) else None
+        if link is None:
+            digest.update(f"{relpath}\t{size}\n".encode("utf-8", "surrogateescape"))
+            total += size
+            files += 1
+        else:
+            digest.update(f"{relpath}\t->{link}\n".encode("utf-8", "surrogateescape"))
+            files += entry.leads == LEADS_FILE  # type: ignore[union-attr]
     return Manifest(files=files, bytes=total, fingerprint=f"sha256:{digest.hexdigest()}")
+
+
+def links_outside(entries: Iterable[FileEntry]) -> tuple[str, ...]:
+    """Return the relpaths of the links that lead out of the dataset (not part of it)."""
+    return tuple(entry.relpath for entry in entries if entry.leads == LEADS_OUTSIDE)
 
 
 def compute_manifest(root: Path | str) -> Manifest:

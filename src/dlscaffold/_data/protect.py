@@ -11,6 +11,7 @@ import os
 import stat
 from pathlib import Path
 
+from dlscaffold._interrupts import shielded
 from dlscaffold.errors import UserError
 
 WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
@@ -18,21 +19,27 @@ WRITE_BITS = stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH
 ModeChanges = list[tuple[str, int]]
 
 
-def set_read_only(root: Path, *, read_only: bool = True) -> ModeChanges:
+def set_read_only(
+    root: Path, *, read_only: bool = True, changes: ModeChanges | None = None
+) -> ModeChanges:
     """Remove every write bit (or give the owner's back) on `root` and everything below it.
 
     Folders are changed after their contents, so that protecting never locks us out of a
     folder still to be walked. Links are never followed. Returns `(path, old_mode)` of each
-    change, for `restore_modes` to undo a half-finished operation.
+    change, for `restore_modes` to undo a half-finished operation; with `changes`, each is
+    appended there as it is made, so that an interrupt never loses one. On failure, the
+    changes made are undone and `changes` is emptied.
     """
-    changes: ModeChanges = []
+    changes = [] if changes is None else changes
     try:
         for dirpath, dirnames, filenames in os.walk(root, topdown=False):
             for name in (*filenames, *dirnames):
                 _chmod(os.path.join(dirpath, name), read_only=read_only, changes=changes)
         _chmod(os.fspath(root), read_only=read_only, changes=changes)
     except BaseException:
-        restore_modes(changes)
+        with shielded():
+            restore_modes(changes)
+            changes.clear()
         raise
     return changes
 
@@ -62,9 +69,11 @@ def _chmod(path: str, *, read_only: bool, changes: ModeChanges) -> None:
     new_mode = mode & ~WRITE_BITS if read_only else mode | stat.S_IWUSR
     if new_mode == mode:
         return
+    changes.append((path, stat.S_IMODE(mode)))  # first: an interrupt never loses a change
     try:
         os.chmod(path, stat.S_IMODE(new_mode))  # noqa: PTH101 (str paths: one call per file)
     except PermissionError as error:
+        changes.pop()
         if read_only and not os.access(path, os.W_OK):
             return  # someone else's file we cannot write either: protected from us already
         action = "protect" if read_only else "give write access back to"
@@ -72,4 +81,3 @@ def _chmod(path: str, *, read_only: bool, changes: ModeChanges) -> None:
             f"Cannot {action} '{path}': only its owner can change its permissions"
             + (" (link with --no-protect)." if read_only else ".")
         ) from error
-    changes.append((path, stat.S_IMODE(mode)))

@@ -23,11 +23,15 @@ RECORDS_VERSION = 1
 
 @dataclass(frozen=True)
 class FileRecord:
-    """What was recorded of one file: size, mtime and (after a full pass) content hash."""
+    """What was recorded of one file: size, mtime and (after a full pass) content hash.
+
+    For a symbolic link, `link` is its target and `sha256` stays None.
+    """
 
     size: int
     mtime_ns: int
     sha256: str | None
+    link: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,8 +44,8 @@ class DatasetRecords:
 
     @property
     def hashed(self) -> bool:
-        """Tell whether every file has a recorded content hash."""
-        return all(record.sha256 for record in self.files.values())
+        """Tell whether every regular file has a recorded content hash."""
+        return all(record.sha256 or record.link is not None for record in self.files.values())
 
 
 def records_dir(project: Path) -> Path:
@@ -72,7 +76,10 @@ def load_records(project: Path, name: str) -> DatasetRecords | None:
         raw = json.loads(records_path(project, name).read_text(encoding="utf-8"))
         if raw.get("version") != RECORDS_VERSION:
             return None
-        files = {rel: FileRecord(size, mtime, sha) for rel, size, mtime, sha in raw["files"]}
+        files = {
+            rel: FileRecord(size, mtime, sha, link[0] if link else None)
+            for rel, size, mtime, sha, *link in raw["files"]
+        }
         return DatasetRecords(raw["fingerprint"], raw["recorded_at"], files)
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -96,7 +103,7 @@ def save_records(
         "fingerprint": fingerprint,
         "recorded_at": recorded_at,
         "files": [
-            [e.relpath, e.size, e.mtime_ns, sha or None]
+            [e.relpath, e.size, e.mtime_ns, sha or None] + ([e.link] if e.link is not None else [])
             for e, sha in zip(entries, shas, strict=True)
         ],
     }

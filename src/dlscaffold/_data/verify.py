@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from dlscaffold._data.activity import activity_of, load_activity, record_activity_many
 from dlscaffold._data.hashing import StartProgress, hash_files
-from dlscaffold._data.manifest import FileEntry, Manifest, scan_files, summarize
+from dlscaffold._data.manifest import FileEntry, Manifest, links_outside, scan_files, summarize
 from dlscaffold._data.project import DATA_DIR, inspect_command, link_path
 from dlscaffold._data.records import DatasetRecords, load_records, save_records
 from dlscaffold._data.registry import load_registry, now_iso, save_registry
@@ -41,6 +41,8 @@ class DatasetCheck:
         per_file: Whether per-file records were compared (else only the summary).
         hashes_recorded: Whether this run recorded content hashes for the first time.
         detail: One sentence for `missing` and summary-only differences.
+        outside_links: Links in the dataset that lead out of it (not part of it): a
+            warning, since data the manifest does not cover may be read through them.
         inspected: Whether the project's `inspect-data` ever showed this dataset.
         inspect_command: The command that shows this dataset's samples and class balance.
     """
@@ -55,6 +57,7 @@ class DatasetCheck:
     per_file: bool = False
     hashes_recorded: bool = False
     detail: str | None = None
+    outside_links: tuple[str, ...] = ()
     inspected: bool = True
     inspect_command: str = "python -m <package> inspect-data"
 
@@ -169,7 +172,7 @@ def _verify_one(
     if differs and not accept:
         return DatasetCheck(
             name, "changed", added, removed, changed, current, recorded, records is not None,
-            detail=detail,
+            detail=detail, outside_links=links_outside(entries),
         )  # fmt: skip
     now = now_iso()
     if entry.get("manifest") != current.as_dict():
@@ -185,6 +188,7 @@ def _verify_one(
     return DatasetCheck(
         name, "accepted" if differs else "ok", added, removed, changed, current, recorded,
         records is not None, hashes_recorded=hashes_new, detail=detail,
+        outside_links=links_outside(entries),
     )  # fmt: skip
 
 
@@ -194,7 +198,8 @@ def _compare(
     """Return (added, removed, changed) relpaths of `entries` against `records`.
 
     With hashes, a file changed when its size or content did (a touched file did not);
-    without a recorded hash to compare with, size or mtime decide, as in fast mode.
+    without a recorded hash to compare with, size or mtime decide, as in fast mode. A link
+    changed when its target did, whatever the mode.
     """
     known = records.files
     added: list[str] = []
@@ -203,6 +208,10 @@ def _compare(
         record = known.get(entry.relpath)
         if record is None:
             added.append(entry.relpath)
+        elif record.link != entry.link:  # retargeted, or a file became a link (or back)
+            changed.append(entry.relpath)
+        elif entry.link is not None:
+            continue  # the same link: its mtime says nothing about the data
         elif record.size != entry.size:
             changed.append(entry.relpath)
         elif hashes is not None and record.sha256:

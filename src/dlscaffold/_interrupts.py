@@ -1,0 +1,62 @@
+"""Interrupts (Ctrl-C, SIGTERM) that never leave a change half-made.
+
+`interruptible()` turns SIGTERM into the `KeyboardInterrupt` that Ctrl-C raises, so that
+one `except BaseException` undoes a half-made change for both (by default SIGTERM ends
+Python at once, with no clean-up). `shielded()` holds both signals back while a step that
+must not be cut in two runs (an undo, or the last steps after the point of no return) and
+raises the interrupt once it is done. Both only act in the main thread, where Python runs
+signal handlers, and put the previous handlers back when they end.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def interruptible() -> Iterator[None]:
+    """Within the block, SIGTERM raises `KeyboardInterrupt` as Ctrl-C does."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def shielded() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back until the block ends, then raise `KeyboardInterrupt`.
+
+    When the block itself raises, the held interrupt is dropped: the exception already on
+    its way stops the command. Used around an undo, it may replace the exception being
+    handled: the user asked to stop, and the undo is complete.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if held:
+        raise KeyboardInterrupt
