@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -96,19 +95,17 @@ def test_an_invalid_registry_is_one_problem(ws: Workspace) -> None:
     assert "has version 9" in problem.message
 
 
-def test_health_is_fast_and_read_only_on_the_digits_project(tmp_path: Path) -> None:
+def test_health_is_read_only_on_the_digits_project(tmp_path: Path) -> None:
     from dlscaffold import create_project
 
     project = create_project(tmp_path / "demo", defaults=True).path
     digits = (project / "data" / "digits").resolve()
     before = tree_digest(project), tree_digest(digits)
 
-    start = time.perf_counter()
+    # Its speed is a benchmark target (benchmarks/bench_check.py), not a timed test.
     problems = dataset_problems(project)
-    elapsed = time.perf_counter() - start
 
     assert [p.id for p in problems] == ["data-never-verified", "data-never-inspected"]
-    assert elapsed < 0.25, f"dataset_problems took {elapsed:.3f} s"
     assert (tree_digest(project), tree_digest(digits)) == before
 
 
