@@ -14,12 +14,23 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-_state = {"quiet": False, "verbose": False}
+_state = {"quiet": False, "verbose": False, "no_color": False}
 
 
-def configure(*, quiet: bool = False, verbose: bool = False) -> None:
-    """Set the process-wide verbosity chosen on the command line."""
-    _state.update(quiet=quiet, verbose=verbose)
+def configure(**switches: bool) -> None:
+    """Set the process-wide switches chosen on the command line: quiet, verbose, no_color.
+
+    Switches not named keep their value. NO_COLOR in the environment also turns colour off
+    (rich reads it itself).
+    """
+    unknown = set(switches) - set(_state)
+    if unknown:
+        raise TypeError(f"unknown console switches: {sorted(unknown)}")
+    _state.update(switches)
+    if "no_color" in switches:
+        for console in (err_console, out_console):
+            if console.cache_info().currsize:  # already made: recolour it in place
+                console().no_color = switches["no_color"] or "NO_COLOR" in os.environ
 
 
 def is_quiet() -> bool:
@@ -39,7 +50,7 @@ def err_console() -> Console:
     from rich.theme import Theme
 
     theme = Theme({"success": "green", "warning": "yellow", "error": "bold red", "path": "cyan"})
-    return Console(stderr=True, theme=theme, highlight=False, soft_wrap=True)
+    return Console(stderr=True, theme=theme, highlight=False, soft_wrap=True, no_color=_no_color())
 
 
 @cache
@@ -47,11 +58,16 @@ def out_console() -> Console:
     """Return the stdout console, for data and tables a user asked for."""
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, no_color=_no_color())
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped or in a CI log: rich would assume 80 columns and fold every table cell.
         console.width = 160
     return console
+
+
+def _no_color() -> bool | None:
+    """Return True for `--no-color`; None lets rich decide (it honours NO_COLOR)."""
+    return True if _state["no_color"] else None
 
 
 def info(message: str) -> None:

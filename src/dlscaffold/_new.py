@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from dlscaffold._data.link import LinkedDataset, link_dataset
+from dlscaffold._destination import reports_destination_errors
 from dlscaffold._engine import rendered
 from dlscaffold._example_data import ensure_digits
 from dlscaffold._fs import make_staging_dir
@@ -39,6 +40,7 @@ class NewProject:
     warnings: list[str] = field(default_factory=list)
 
 
+@reports_destination_errors
 def create_project(
     dest: str | Path,
     *,
