@@ -8,11 +8,12 @@ the package and `dlscaffold --version` stay fast.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dlscaffold._lazy import lazy_attributes
 
 __version__ = "0.1.0"
+# Not `from typing import TYPE_CHECKING`: importing typing would be most of the start-up time
+# of `dlscaffold`, during which a Ctrl-C could not yet be handled (type checkers know the name).
+TYPE_CHECKING = False
 __all__ = ["__version__", "check_project", "create_project", "update_project"]
 
 if TYPE_CHECKING:

@@ -58,7 +58,14 @@ def install_default_template() -> str:
                 DlscaffoldWarning,
                 stacklevel=2,
             )
-        elif bundle_refs(shipped) >= bundle_refs(target) and is_intact(shipped):
+        elif not is_intact(shipped):
+            warnings.warn(
+                f"The template bundle shipped with dlscaffold ({shipped}) is damaged; kept the "
+                f"good one at {target}. Reinstall dlscaffold.",
+                DlscaffoldWarning,
+                stacklevel=2,
+            )
+        elif bundle_refs(shipped) >= bundle_refs(target):
             atomic_write_bytes(target, shipped.read_bytes())
     elif not target.is_file():
         _install(shipped, target)

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Any, NoReturn
 
 from dlscaffold.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
+
+TYPE_CHECKING = False  # not typing's: see dlscaffold/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 __all__ = ["app", "main"]
 
