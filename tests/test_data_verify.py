@@ -281,7 +281,10 @@ def test_verify_leaves_a_committed_project_clean(ws: Workspace) -> None:
     assert git("status", "--porcelain", "--untracked-files=all", cwd=ws.project) == ""
     assert activity(ws)["verified_at"]
     code, out, _ = cli("data", "list", "--json", cwd=ws.project)
-    assert code == 0 and json.loads(out)["result"]["datasets"][0]["verified_at"] == activity(ws)["verified_at"]
+    assert (
+        code == 0
+        and json.loads(out)["result"]["datasets"][0]["verified_at"] == activity(ws)["verified_at"]
+    )
 
 
 def test_verify_on_a_fresh_clone_writes_nothing_tracked(ws: Workspace, tmp_path: Path) -> None:

@@ -14,14 +14,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-_state = {"quiet": False, "verbose": False, "no_color": False}
+_state = {"quiet": False, "verbose": False, "no_color": False, "json": False}
 
 
 def configure(**switches: bool) -> None:
-    """Set the process-wide switches chosen on the command line: quiet, verbose, no_color.
+    """Set the process-wide switches chosen on the command line: quiet, verbose, no_color, json.
 
-    Switches not named keep their value. NO_COLOR in the environment also turns colour off
-    (rich reads it itself).
+    Switches not named keep their value. With `json`, stdout carries only the JSON document
+    (`print_json`); tables and lines meant for people go to stderr instead. NO_COLOR in the
+    environment also turns colour off (rich reads it itself).
     """
     unknown = set(switches) - set(_state)
     if unknown:
@@ -99,9 +100,14 @@ def error(message: str) -> None:
     err_console().print(f"[error]Error:[/] {escape(message)}")
 
 
+def _data_console() -> Console:
+    """Return the console for data: stdout, or stderr while stdout carries JSON."""
+    return err_console() if _state["json"] else out_console()
+
+
 def print_data(renderable: Any) -> None:
     """Print something the user asked to see (a table, a summary) on stdout."""
-    out_console().print(renderable)
+    _data_console().print(renderable)
 
 
 def print_table(
@@ -123,19 +129,19 @@ def print_table(
     styles = styles or {}
     for row in rows:
         table.add_row(*(f"[{styles[c]}]{escape(c)}[/]" if c in styles else escape(c) for c in row))
-    out_console().print(table)
+    _data_console().print(table)
 
 
 def print_text(text: str) -> None:
     """Print `text` as it is on stdout (no markup, no wrapping): lines that scripts read."""
-    out_console().print(text, markup=False, highlight=False, soft_wrap=True)
+    _data_console().print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
     """Print `data` as indented JSON on stdout, for scripts."""
     import json
 
-    print_text(json.dumps(data, indent=2))
+    out_console().print(json.dumps(data, indent=2), markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager

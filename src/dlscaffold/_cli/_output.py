@@ -27,12 +27,14 @@ _state: dict[str, str | None] = {"command": None}
 def reset() -> None:
     """Forget a previous command's `--json` (several commands may run in one process)."""
     _state["command"] = None
+    _console.configure(json=False)
 
 
 def enable(ctx: typer.Context, value: bool) -> bool:
     """The `--json` option's callback: remember which command prints JSON."""
     if value:
         _state["command"] = " ".join(ctx.command_path.split()[1:])
+        _console.configure(json=True)
     return value
 
 
