@@ -135,6 +135,11 @@ def test_json_of_check_and_data_commands(ws: Workspace) -> None:
     assert changed.returncode == 7 and bad["ok"] is False
     assert bad["result"]["datasets"][0]["added"] == ["cat/new.bin"]
 
+    completion = {"_DLSCAFFOLD_COMPLETE": "complete_bash", "COMP_CWORD": "3"}
+    for words in ("dlscaffold data verify d", "dlscaffold data unlink "):
+        names = dlscaffold(cwd=ws.project / "src", COMP_WORDS=words, **completion)
+        assert names.stdout.split() == ["ds"], words
+
 
 def test_errors_are_json_too(tmp_path: Path) -> None:
     result = dlscaffold("check", "-p", str(tmp_path / "nope"), "--json", cwd=tmp_path)

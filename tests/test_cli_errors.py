@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from dlscaffold import create_project
-from dlscaffold._templates import DEFAULT_TEMPLATE_SRC, shipped_bundle
+from dlscaffold._templates import install_default_template, shipped_bundle
 from tests.helpers import tree_digest
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "templates" / "default"
@@ -43,11 +43,9 @@ def one_line(stderr: str) -> str:
 
 
 @pytest.fixture
-def warm_home(tmp_path: Path) -> Path:
+def warm_home() -> Path:
     """Install the per-user bundle first, so later runs change nothing in HOME."""
-    result = dlscaffold("new", "warm", "--defaults", "--no-example-data", cwd=tmp_path)
-    assert result.returncode == 0, result.stderr
-    return Path(DEFAULT_TEMPLATE_SRC).expanduser()
+    return Path(install_default_template()).expanduser()
 
 
 @pytest.fixture

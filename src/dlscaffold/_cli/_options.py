@@ -62,3 +62,15 @@ def project_path(project: Path | None, legacy: Path | None = None) -> Path:
     if project is not None and legacy is not None and project != legacy:
         raise UserError(f"Name the project once: --project '{project}' or '{legacy}'.")
     return project or legacy or Path()
+
+
+def complete_dataset(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Complete a dataset NAME in the shell from the project's registry (none on any error)."""
+    from dlscaffold._data.project import find_project
+    from dlscaffold._data.registry import load_registry
+
+    try:
+        datasets = load_registry(find_project(ctx.params.get("project")))["datasets"]
+    except Exception:  # a shell completion must never print an error
+        return []
+    return sorted(name for name in datasets if name.startswith(incomplete))

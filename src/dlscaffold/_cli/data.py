@@ -12,7 +12,13 @@ import typer
 from dlscaffold import _console
 from dlscaffold._cli import _output
 from dlscaffold._cli._boundary import error_boundary
-from dlscaffold._cli._options import JsonOption, LegacyPathArgument, ProjectOption, project_path
+from dlscaffold._cli._options import (
+    JsonOption,
+    LegacyPathArgument,
+    ProjectOption,
+    complete_dataset,
+    project_path,
+)
 
 if TYPE_CHECKING:  # only in helpers' annotations: the commands import their API lazily
     from dlscaffold._data.listing import DatasetInfo
@@ -79,7 +85,10 @@ def list_(
 @app.command("verify")
 def verify(
     name: Annotated[
-        str | None, typer.Argument(metavar="NAME", help="One dataset (default: all).")
+        str | None,
+        typer.Argument(
+            metavar="NAME", help="One dataset (default: all).", autocompletion=complete_dataset
+        ),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Compare content hashes, not sizes and mtimes.")
@@ -117,7 +126,12 @@ def verify(
 
 @app.command("unlink")
 def unlink(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset to unlink.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="The dataset to unlink.", autocompletion=complete_dataset
+        ),
+    ],
     unprotect: Annotated[
         bool, typer.Option("--unprotect", help="Give the owner write access to the source.")
     ] = False,
