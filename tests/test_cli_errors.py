@@ -231,3 +231,33 @@ def test_the_cd_hint_works_in_a_shell(tmp_path: Path, dest: str) -> None:
     )
     assert Path(shell.stdout.strip()) == (tmp_path / dest).resolve(), (cd, shell.stderr)
     assert shlex.split(cd)[1] in {"./-dash", "it's"}
+
+
+@pytest.mark.parametrize(
+    ("code", "line"),
+    [
+        (errno.ENOSPC, "Error: Cannot write to '/p/f': No space left on device."),
+        (errno.EROFS, "Error: Cannot write to '/p/f': Read-only file system."),
+        (errno.EACCES, "Error: Cannot access '/p/f': Permission denied."),
+    ],
+)
+def test_file_system_errors_of_any_command_are_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, line: str
+) -> None:
+    from typer.testing import CliRunner
+
+    import dlscaffold._check.api
+    from dlscaffold._cli import app
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise OSError(code, os.strerror(code), "/p/f")
+
+    monkeypatch.setattr(dlscaffold._check.api, "check_project", fail)
+    monkeypatch.chdir(tmp_path)
+
+    result = CliRunner().invoke(app, ["check"])
+    verbose = CliRunner().invoke(app, ["check", "-v"])
+
+    assert result.exit_code == 1
+    assert result.stderr.strip() == line
+    assert isinstance(verbose.exception, OSError)  # -v: the traceback, for a bug report

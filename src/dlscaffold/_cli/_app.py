@@ -51,11 +51,12 @@ def root(
     warnings.showwarning = _show_warning
 
 
+_python_showwarning = warnings.showwarning
+
+
 def _show_warning(message: Any, category: type[Warning], *args: Any, **kwargs: Any) -> None:
     """Print dlscaffold's own warnings as one line each; others as Python would."""
     if issubclass(category, DlscaffoldWarning):
         _console.warning(str(message))
     else:
-        warnings._showwarnmsg_impl(  # type: ignore[attr-defined]
-            warnings.WarningMessage(message, category, *args, **kwargs)
-        )
+        _python_showwarning(message, category, *args, **kwargs)

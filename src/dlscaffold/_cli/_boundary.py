@@ -65,12 +65,16 @@ def interrupted(interrupt: BaseException) -> None:
 
 
 def os_error_line(error: OSError) -> str:
-    """Word a file-system error: `Cannot write to 'PATH': No space left on device.`."""
+    """Word a file-system error: `Cannot write to 'PATH': No space left on device.`.
+
+    Permission errors may come from reading as well, so they say "access" (EACCES) or
+    "change" (EPERM: a mode or owner change not allowed) instead.
+    """
     reason = error.strerror or os.strerror(error.errno or 0)
     if error.filename is None:
         return f"{reason}."
-    verb = "use" if error.errno == errno.EMFILE else "write to"
-    return f"Cannot {verb} '{os.fsdecode(error.filename)}': {reason}."
+    verbs = {errno.EACCES: "access", errno.EPERM: "change", errno.EMFILE: "open"}
+    return f"Cannot {verbs.get(error.errno, 'write to')} '{os.fsdecode(error.filename)}': {reason}."
 
 
 def _unexpected(error: Exception) -> None:
