@@ -74,7 +74,8 @@ def os_error_line(error: OSError) -> str:
     if error.filename is None:
         return f"{reason}."
     verbs = {errno.EACCES: "access", errno.EPERM: "change", errno.EMFILE: "open"}
-    return f"Cannot {verbs.get(error.errno, 'write to')} '{os.fsdecode(error.filename)}': {reason}."
+    verb = verbs.get(error.errno or 0, "write to")
+    return f"Cannot {verb} '{os.fsdecode(error.filename)}': {reason}."
 
 
 def _unexpected(error: Exception) -> None:

@@ -122,11 +122,13 @@ class Group(TyperGroup):
         kwargs["params"] = _with_globals(kwargs.get("params"))
         super().__init__(**kwargs)
 
-    def make_context(self, info_name: str | None, args: list[str], **extra: Any) -> Any:
-        if extra.get("parent") is not None:
-            return super().make_context(info_name, args, **extra)
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        if parent is not None:
+            return super().make_context(info_name, args, parent, **extra)
         try:  # parsing imports what typer needs lazily (pydantic): slow enough for a Ctrl-C
-            return super().make_context(info_name, args, **extra)
+            return super().make_context(info_name, args, parent, **extra)
         except KeyboardInterrupt as interrupt:
             interrupted(interrupt)
 
