@@ -55,7 +55,7 @@ def test_list_json_is_for_scripts(ws: Workspace) -> None:
     code, out, _ = cli("data", "list", "--json", "--project", str(ws.project / "data"))
 
     assert code == 0
-    [row] = json.loads(out)
+    [row] = json.loads(out)["result"]["datasets"]
     assert row["name"] == "ds" and row["exists"] is True and row["registered"] is True
     assert row["manifest"]["files"] == 7 and row["verified_at"] is None
 

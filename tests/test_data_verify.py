@@ -281,7 +281,10 @@ def test_verify_leaves_a_committed_project_clean(ws: Workspace) -> None:
     assert git("status", "--porcelain", "--untracked-files=all", cwd=ws.project) == ""
     assert activity(ws)["verified_at"]
     code, out, _ = cli("data", "list", "--json", cwd=ws.project)
-    assert code == 0 and json.loads(out)[0]["verified_at"] == activity(ws)["verified_at"]
+    assert (
+        code == 0
+        and json.loads(out)["result"]["datasets"][0]["verified_at"] == activity(ws)["verified_at"]
+    )
 
 
 def test_verify_on_a_fresh_clone_writes_nothing_tracked(ws: Workspace, tmp_path: Path) -> None:
@@ -303,7 +306,7 @@ def test_an_old_registry_keeps_its_activity_keys_and_gets_no_new_ones(ws: Worksp
     content["datasets"]["ds"]["verified_at"] = "2026-01-01T00:00:00+00:00"
     registry.write_text(yaml.safe_dump(content, sort_keys=False))
     code, out, _ = cli("data", "list", "--json", cwd=ws.project)
-    assert json.loads(out)[0]["verified_at"] == "2026-01-01T00:00:00+00:00"
+    assert json.loads(out)["result"]["datasets"][0]["verified_at"] == "2026-01-01T00:00:00+00:00"
     before = registry.read_bytes()
 
     assert verify_datasets(ws.project).ok
@@ -311,7 +314,7 @@ def test_an_old_registry_keeps_its_activity_keys_and_gets_no_new_ones(ws: Worksp
     assert registry.read_bytes() == before
     code, out, _ = cli("data", "list", "--json", cwd=ws.project)
     assert (
-        json.loads(out)[0]["verified_at"]
+        json.loads(out)["result"]["datasets"][0]["verified_at"]
         == activity(ws)["verified_at"]
         != "2026-01-01T00:00:00+00:00"
     )

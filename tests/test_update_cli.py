@@ -52,13 +52,13 @@ def test_update_with_conflicts_exits_5_and_names_the_files(project: Path) -> Non
     )
 
 
-def test_update_with_nothing_to_do_exits_6(project: Path) -> None:
+def test_update_with_nothing_to_do_exits_0_like_git_pull(project: Path) -> None:
     assert run("update", "proj", "--defaults").exit_code == 0
     commit_all(project, "update")
 
     result = run("update", "proj", "--defaults")
 
-    assert result.exit_code == 6
+    assert result.exit_code == 0
     assert flat(result.stderr) == "Nothing to do: proj is at template version v2."
 
 
@@ -108,7 +108,7 @@ def test_diff_previews_with_patch_and_writes_nothing(project: Path) -> None:
 def test_check_passes_after_update_and_reports_json(project: Path) -> None:
     behind = run("check", "proj", "--json")
     assert behind.exit_code == 3
-    assert [f["id"] for f in json.loads(behind.stdout)["findings"]] == ["behind-template"]
+    assert [f["id"] for f in json.loads(behind.stdout)["result"]["findings"]] == ["behind-template"]
     run("update", "proj", "--defaults")
     commit_all(project, "update")
 
@@ -163,7 +163,7 @@ def test_update_and_check_find_the_project_from_a_subfolder(project: Path) -> No
     checked = run("check", str(project / "src"), "--no-drift", "--json")
     updated = run("update", str(project / "src"), "--defaults", "--diff")
 
-    assert json.loads(checked.stdout)["project"] == str(project)
+    assert json.loads(checked.stdout)["result"]["project"] == str(project)
     assert updated.exit_code == 0, updated.stderr
     assert (
         run("check", str(project / "nope")).stderr

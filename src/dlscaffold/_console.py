@@ -14,12 +14,24 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from rich.console import Console
 
-_state = {"quiet": False, "verbose": False}
+_state = {"quiet": False, "verbose": False, "no_color": False, "json": False}
 
 
-def configure(*, quiet: bool = False, verbose: bool = False) -> None:
-    """Set the process-wide verbosity chosen on the command line."""
-    _state.update(quiet=quiet, verbose=verbose)
+def configure(**switches: bool) -> None:
+    """Set the process-wide switches chosen on the command line: quiet, verbose, no_color, json.
+
+    Switches not named keep their value. With `json`, stdout carries only the JSON document
+    (`print_json`); tables and lines meant for people go to stderr instead. NO_COLOR in the
+    environment also turns colour off (rich reads it itself).
+    """
+    unknown = set(switches) - set(_state)
+    if unknown:
+        raise TypeError(f"unknown console switches: {sorted(unknown)}")
+    _state.update(switches)
+    if "no_color" in switches:
+        for console in (err_console, out_console):
+            if console.cache_info().currsize:  # already made: recolour it in place
+                console().no_color = switches["no_color"] or "NO_COLOR" in os.environ
 
 
 def is_quiet() -> bool:
@@ -39,7 +51,7 @@ def err_console() -> Console:
     from rich.theme import Theme
 
     theme = Theme({"success": "green", "warning": "yellow", "error": "bold red", "path": "cyan"})
-    return Console(stderr=True, theme=theme, highlight=False, soft_wrap=True)
+    return Console(stderr=True, theme=theme, highlight=False, soft_wrap=True, no_color=_no_color())
 
 
 @cache
@@ -47,11 +59,16 @@ def out_console() -> Console:
     """Return the stdout console, for data and tables a user asked for."""
     from rich.console import Console
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, no_color=_no_color())
     if not console.is_terminal and "COLUMNS" not in os.environ:
         # Piped or in a CI log: rich would assume 80 columns and fold every table cell.
         console.width = 160
     return console
+
+
+def _no_color() -> bool | None:
+    """Return True for `--no-color`; None lets rich decide (it honours NO_COLOR)."""
+    return True if _state["no_color"] else None
 
 
 def info(message: str) -> None:
@@ -83,9 +100,14 @@ def error(message: str) -> None:
     err_console().print(f"[error]Error:[/] {escape(message)}")
 
 
+def _data_console() -> Console:
+    """Return the console for data: stdout, or stderr while stdout carries JSON."""
+    return err_console() if _state["json"] else out_console()
+
+
 def print_data(renderable: Any) -> None:
     """Print something the user asked to see (a table, a summary) on stdout."""
-    out_console().print(renderable)
+    _data_console().print(renderable)
 
 
 def print_table(
@@ -107,19 +129,19 @@ def print_table(
     styles = styles or {}
     for row in rows:
         table.add_row(*(f"[{styles[c]}]{escape(c)}[/]" if c in styles else escape(c) for c in row))
-    out_console().print(table)
+    _data_console().print(table)
 
 
 def print_text(text: str) -> None:
     """Print `text` as it is on stdout (no markup, no wrapping): lines that scripts read."""
-    out_console().print(text, markup=False, highlight=False, soft_wrap=True)
+    _data_console().print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def print_json(data: Any) -> None:
     """Print `data` as indented JSON on stdout, for scripts."""
     import json
 
-    print_text(json.dumps(data, indent=2))
+    out_console().print(json.dumps(data, indent=2), markup=False, highlight=False, soft_wrap=True)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from dlscaffold.errors import (
     InvalidAnswerError,
     TemplateNotFoundError,
+    TemplateSandboxError,
     UntrustedTemplateError,
     UserError,
 )
@@ -120,6 +121,22 @@ def _one_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+def _sandboxed_action(error: Exception) -> str:
+    """Word what Jinja's sandbox stopped, to follow "tried to".
+
+    `access to attribute 'x' of 'str' object is unsafe.` becomes
+    `access attribute 'x' of 'str' object`.
+    """
+    message = _one_line(error).rstrip(".")
+    if message.startswith("access to ") and message.endswith(" is unsafe"):
+        return "access " + message.removeprefix("access to ").removesuffix(" is unsafe")
+    if message.endswith(" is not safely callable"):
+        return "call " + message.removesuffix(" is not safely callable")
+    if message.startswith("Range too big"):
+        return "make a huge range"
+    return message[:1].lower() + message[1:]
+
+
 # --- Rendering for `dlscaffold update` and `dlscaffold check` ------------------------------
 
 
@@ -162,6 +179,7 @@ def rendered(
     """
     from copier._main import _operation
     from copier.errors import UnsafeTemplateError, UserMessageError
+    from jinja2.sandbox import SecurityError
 
     with _worker(
         src_path=src, dst_path=dst, vcs_ref=vcs_ref, data=dict(data), defaults=defaults,
@@ -179,6 +197,12 @@ def rendered(
         except UnsafeTemplateError as error:
             raise UntrustedTemplateError(
                 f"Template '{src}' uses Jinja extensions; review it, then pass --trust."
+            ) from error
+        except (SecurityError, OverflowError) as error:
+            if isinstance(error, OverflowError) and "sandbox" not in str(error):
+                raise
+            raise TemplateSandboxError(
+                f"Template '{src}' tried to {_sandboxed_action(error)} (not allowed)."
             ) from error
         except (ValueError, TypeError, UserMessageError) as error:
             if isinstance(error.__cause__, NoTerminalError):

@@ -20,6 +20,7 @@ import yaml
 from dlscaffold._data.link import LinkedDataset, link_dataset
 from dlscaffold._data.modes import MODES_DIR, load_mode_record, undo_protection
 from dlscaffold._data.records import records_dir
+from dlscaffold._destination import reports_destination_errors
 from dlscaffold._engine import rendered
 from dlscaffold._example_data import ensure_digits
 from dlscaffold._fs import (
@@ -50,6 +51,7 @@ class NewProject:
 
 
 @interruptible()  # SIGTERM undoes what was done, as Ctrl-C does
+@reports_destination_errors
 def create_project(
     dest: str | Path,
     *,

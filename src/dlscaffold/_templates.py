@@ -11,10 +11,13 @@ bundle) is installed, with dlscaffold or with plain copier. See docs/templates.m
 
 from __future__ import annotations
 
+import tempfile
+import warnings
 from pathlib import Path
 
 from dlscaffold._fs import atomic_write_bytes
 from dlscaffold._git import git
+from dlscaffold.errors import DlscaffoldWarning, GitError, TemplateNotFoundError
 
 DEFAULT_TEMPLATE_SRC = "~/.local/share/dlscaffold/templates/default.bundle"
 
@@ -40,16 +43,54 @@ def install_default_template() -> str:
 
     The per-user bundle is replaced only when the shipped one holds every version it holds:
     an older dlscaffold in another environment must never take versions away from projects
-    made by a newer one.
+    made by a newer one. A damaged per-user bundle (truncated, overwritten) is repaired from
+    the shipped one with a `DlscaffoldWarning` saying so; a damaged shipped bundle never
+    replaces a good per-user one.
     """
     shipped = shipped_bundle()
     target = Path(DEFAULT_TEMPLATE_SRC).expanduser()
-    if target.is_file():
-        if _same_bytes(shipped, target) or not bundle_refs(shipped) >= bundle_refs(target):
-            return DEFAULT_TEMPLATE_SRC
+    if target.is_file() and not _same_bytes(shipped, target):
+        if not is_intact(target):
+            _install(shipped, target)
+            warnings.warn(
+                f"The template bundle {target} was damaged; replaced it with the one shipped "
+                "with this dlscaffold.",
+                DlscaffoldWarning,
+                stacklevel=2,
+            )
+        elif not is_intact(shipped):
+            warnings.warn(
+                f"The template bundle shipped with dlscaffold ({shipped}) is damaged; kept the "
+                f"good one at {target}. Reinstall dlscaffold.",
+                DlscaffoldWarning,
+                stacklevel=2,
+            )
+        elif bundle_refs(shipped) >= bundle_refs(target):
+            atomic_write_bytes(target, shipped.read_bytes())
+    elif not target.is_file():
+        _install(shipped, target)
+    return DEFAULT_TEMPLATE_SRC
+
+
+def is_intact(bundle: Path) -> bool:
+    """Tell whether `bundle` unpacks completely (`git bundle verify` misses truncation)."""
+    with tempfile.TemporaryDirectory(prefix="dlscaffold-bundle-") as tmp:
+        try:
+            git("init", "--quiet", "--bare", tmp, cwd=Path(tmp))
+            git("bundle", "unbundle", str(bundle.absolute()), cwd=Path(tmp))
+        except GitError:
+            return False
+    return True
+
+
+def _install(shipped: Path, target: Path) -> None:
+    if not is_intact(shipped):
+        raise TemplateNotFoundError(
+            f"The template bundle shipped with dlscaffold ({shipped}) is damaged; reinstall "
+            "dlscaffold."
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_bytes(target, shipped.read_bytes())
-    return DEFAULT_TEMPLATE_SRC
 
 
 def _same_bytes(a: Path, b: Path) -> bool:

@@ -14,9 +14,20 @@ EXIT_USAGE = 2  # Typer's own; never reused by dlscaffold
 EXIT_UPDATE_AVAILABLE = 3
 EXIT_UNTRUSTED = 4
 EXIT_UPDATED_WITH_CONFLICTS = 5  # update: applied, some files hold conflict markers
-EXIT_NOTHING_TO_DO = 6  # update: already at the target version's content
+# update: already at the target version's content. Success, as for `git pull` when up to
+# date; the output (and `--json`'s "nothing_to_do") says so. (6 until 0.1: never reused.)
+EXIT_NOTHING_TO_DO = EXIT_OK
 EXIT_FINDINGS = 7  # check: a failing finding; data verify: a dataset differs
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = 130  # Ctrl-C (SIGINT), 128 + 2 as shells report it
+EXIT_TERMINATED = 143  # SIGTERM (`kill`, a CI job cancelled), 128 + 15
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived. A `KeyboardInterrupt`, so every clean-up that undoes a Ctrl-C runs."""
+
+
+class DlscaffoldWarning(UserWarning):
+    """Something dlscaffold did on its own that the user should hear of (one line)."""
 
 
 class DlscaffoldError(Exception):
@@ -35,6 +46,10 @@ class DestinationError(UserError):
 
 class TemplateNotFoundError(UserError):
     """The template source does not exist or cannot be read."""
+
+
+class TemplateSandboxError(UserError):
+    """A template tried something Jinja's sandbox forbids (private attributes, huge ranges)."""
 
 
 class InvalidAnswerError(UserError, ValueError):

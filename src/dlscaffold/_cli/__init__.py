@@ -1,51 +1,66 @@
-"""The `dlscaffold` command line: the root app, global options and sub-commands."""
+"""The `dlscaffold` command line: the entry point, which makes every interrupt one line.
+
+This module imports nothing heavy: `main()` installs the signal handling first and only then
+imports the CLI (typer, the commands), so a Ctrl-C or SIGTERM at any moment, start-up
+included, prints one line and exits 130 or 143, never a traceback. The root app lives in
+`dlscaffold._cli._app` (`app` here is loaded on first use).
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import signal
+import sys
 
-import typer
+from dlscaffold.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 
-from dlscaffold import __version__, _console
-from dlscaffold._cli import check, data, new, update
+TYPE_CHECKING = False  # not typing's: see dlscaffold/__init__.py
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
-app = typer.Typer(
-    name="dlscaffold",
-    help="Deep-learning projects with good engineering habits from the first minute.",
-    no_args_is_help=True,
-    pretty_exceptions_show_locals=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
-app.command("new")(new.new)
-app.command("update")(update.update)
-app.command("check")(check.check)
-app.add_typer(data.app, name="data")
-
-
-def _print_version(value: bool) -> None:
-    if value:
-        print(f"dlscaffold {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def root(
-    verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show tracebacks of unexpected errors.")
-    ] = False,
-    quiet: Annotated[
-        bool, typer.Option("--quiet", "-q", help="Print only warnings and errors.")
-    ] = False,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_print_version, is_eager=True, help="Show the version."),
-    ] = False,
-) -> None:
-    """Deep-learning projects with good engineering habits from the first minute."""
-    _console.configure(quiet=quiet, verbose=verbose)
+__all__ = ["app", "main"]
 
 
 def main() -> None:
-    """Run the CLI (the `dlscaffold` console script)."""
-    app(prog_name="dlscaffold")
+    """Run the CLI (the `dlscaffold` console script and `python -m dlscaffold`)."""
+    install_signal_handlers()
+    try:
+        from dlscaffold._cli._app import app
+
+        app(prog_name="dlscaffold")
+    except KeyboardInterrupt as interrupt:  # before the CLI could handle it: start-up
+        _exit_interrupted(interrupt)
+
+
+def install_signal_handlers() -> None:
+    """Turn SIGTERM into `Terminated`, which every Ctrl-C clean-up also undoes."""
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _raise_terminated)
+
+
+def _raise_terminated(signum: int, frame: Any) -> NoReturn:
+    raise Terminated
+
+
+def _exit_interrupted(interrupt: BaseException) -> NoReturn:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not cut the line short
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    terminated = isinstance(interrupt, Terminated)
+    word = "Terminated" if terminated else "Interrupted"
+    code = EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+    sys.stderr.write(f"Error: {word}; nothing was left half-done.\n")
+    output = sys.modules.get("dlscaffold._cli._output")
+    if output is not None:  # a command had started: `--json` wants the error as JSON too
+        output.emit_error(f"{word}; nothing was left half-done.", kind=word, exit_code=code)
+    sys.exit(code)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        from dlscaffold._cli._app import app
+
+        return app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), "app"])

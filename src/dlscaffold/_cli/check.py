@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dlscaffold import _console
+from dlscaffold._cli import _output
 from dlscaffold._cli._boundary import error_boundary
-from dlscaffold._cli._options import AnswersFileOption
+from dlscaffold._cli._options import (
+    AnswersFileOption,
+    JsonOption,
+    LegacyPathArgument,
+    ProjectOption,
+    project_path,
+)
 
 if TYPE_CHECKING:
     from dlscaffold._check import CheckReport
 
 
 def check(
-    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the findings as JSON on stdout.")
-    ] = False,
+    path: LegacyPathArgument = None,
+    project: ProjectOption = None,
+    as_json: JsonOption = False,
     fail_on: Annotated[
         list[str] | None,
         typer.Option(
             "--fail-on",
             metavar="IDS",
+            autocompletion=complete_fail_on,
             help="Findings that fail the run: default (all but reminders), all, none, groups "
             "or ids, comma-separated.",
         ),
@@ -50,7 +55,7 @@ def check(
 
     with error_boundary():
         report = check_project(
-            path,
+            project_path(project, path),
             fail_on=fail_on,
             ignore=ignore or (),
             drift=drift,
@@ -58,10 +63,23 @@ def check(
             answers_file=answers_file,
         )
     if as_json:
-        print(json.dumps(report.as_dict(), indent=2))
+        _output.emit(report.as_dict(), exit_code=report.exit_code)
     else:
         _report(report)
     raise typer.Exit(report.exit_code)
+
+
+def complete_fail_on(incomplete: str) -> list[str]:
+    """Complete `--fail-on` in the shell: keywords, groups and finding ids.
+
+    Only the last item of a comma-separated value is completed.
+    """
+    from dlscaffold._check.findings import GROUPS
+
+    done, _, last = incomplete.rpartition(",")
+    prefix = f"{done}," if done else ""
+    values = ["default", "all", "none", *GROUPS, *(i for ids in GROUPS.values() for i in ids)]
+    return [prefix + value for value in values if value.startswith(last)]
 
 
 def _report(report: CheckReport) -> None:

@@ -10,22 +10,25 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dlscaffold import _console
+from dlscaffold._cli import _output
 from dlscaffold._cli._boundary import error_boundary
+from dlscaffold._cli._options import (
+    JsonOption,
+    LegacyPathArgument,
+    ProjectOption,
+    complete_dataset,
+    project_path,
+)
 
 if TYPE_CHECKING:  # only in helpers' annotations: the commands import their API lazily
     from dlscaffold._data.listing import DatasetInfo
     from dlscaffold._data.unlink import UnlinkedDataset
-    from dlscaffold._data.verify import DatasetCheck
+    from dlscaffold._data.verify import DatasetCheck, VerifyReport
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Link raw datasets into data/, protect them and check they never change silently.",
 )
-
-ProjectOption = Annotated[
-    Path | None,
-    typer.Option("--project", "-p", help="A folder in the project (default: the current folder)."),
-]
 
 
 @app.command("link")
@@ -36,10 +39,8 @@ def link(
     source: Annotated[
         Path, typer.Argument(metavar="SOURCE", help="The dataset folder, outside the project.")
     ],
-    path: Annotated[
-        Path | None,
-        typer.Argument(metavar="PATH", help="A folder in the project (default: current folder)."),
-    ] = None,
+    path: LegacyPathArgument = None,
+    project: ProjectOption = None,
     protect: Annotated[
         bool, typer.Option("--protect/--no-protect", help="Make SOURCE read-only.")
     ] = True,
@@ -53,8 +54,8 @@ def link(
 
     with error_boundary(), _console.progress_bars() as progress:
         linked = link_dataset(
-            find_project(path), name, source, protect=protect, record_hashes=record_hashes,
-            progress=progress,
+            find_project(project_path(project, path)), name, source, protect=protect,
+            record_hashes=record_hashes, progress=progress,
         )  # fmt: skip
     size = f"{linked.manifest.files:,} files, {format_bytes(linked.manifest.bytes)}"
     _console.success(_console.escape(f"Linked {linked.link_relpath} -> {linked.target} ({size})."))
@@ -65,7 +66,7 @@ def link(
 @app.command("list")
 def list_(
     project: ProjectOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Show the project's datasets: target, whether it exists, size, protection, last check."""
     from dlscaffold._data.listing import list_datasets
@@ -74,7 +75,7 @@ def list_(
     with error_boundary():
         listing = list_datasets(find_project(project))
     if as_json:
-        _console.print_json([_info_as_dict(info) for info in listing.datasets])
+        _output.emit({"datasets": [_info_as_dict(info) for info in listing.datasets]})
     elif not listing.datasets:
         _console.info("No datasets linked; add one with 'dlscaffold data link NAME SOURCE'.")
     else:
@@ -85,7 +86,10 @@ def list_(
 @app.command("verify")
 def verify(
     name: Annotated[
-        str | None, typer.Argument(metavar="NAME", help="One dataset (default: all).")
+        str | None,
+        typer.Argument(
+            metavar="NAME", help="One dataset (default: all).", autocompletion=complete_dataset
+        ),
     ] = None,
     full: Annotated[
         bool, typer.Option("--full", help="Compare content hashes, not sizes and mtimes.")
@@ -94,6 +98,7 @@ def verify(
         bool, typer.Option("--accept", help="Record the current state as the reference.")
     ] = False,
     project: ProjectOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Report files added, removed or changed since linking; exit 7 if any differ."""
     from dlscaffold._data.project import find_project
@@ -114,13 +119,20 @@ def verify(
         )
     if not report.datasets:
         _console.info("No datasets linked; nothing to verify.")
-    if not report.ok:
-        raise typer.Exit(EXIT_DATA_CHANGED)
+    exit_code = 0 if report.ok else EXIT_DATA_CHANGED
+    if as_json:
+        _output.emit(_verify_as_dict(report), exit_code=exit_code)
+    raise typer.Exit(exit_code)
 
 
 @app.command("unlink")
 def unlink(
-    name: Annotated[str, typer.Argument(metavar="NAME", help="The dataset to unlink.")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME", help="The dataset to unlink.", autocompletion=complete_dataset
+        ),
+    ],
     unprotect: Annotated[
         bool,
         typer.Option("--unprotect", help="Undo the protection: give back the modes it changed."),
@@ -198,6 +210,24 @@ def _render_check(check: DatasetCheck, mode: str) -> None:
                 f"dataset and {'is' if count == 1 else 'are'} not part of it: {shown}."
             )
         )
+
+
+def _verify_as_dict(report: VerifyReport) -> dict[str, object]:
+    datasets = [
+        {
+            "name": check.name,
+            "status": check.status,
+            "detail": check.detail,
+            "added": list(check.added),
+            "removed": list(check.removed),
+            "changed": list(check.changed),
+            "files": check.current.files if check.current else None,
+            "inspected": check.inspected,
+            "outside_links": list(check.outside_links),
+        }
+        for check in report.datasets
+    ]
+    return {"mode": report.mode, "ok": report.ok, "datasets": datasets}
 
 
 def _info_row(info: DatasetInfo) -> list[str]:

@@ -9,10 +9,12 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dlscaffold import _console
+from dlscaffold._cli import _output
 from dlscaffold._cli._boundary import error_boundary
 from dlscaffold._cli._options import (
     DataOption,
     DefaultsOption,
+    JsonOption,
     TrustOption,
     VcsRefOption,
 )
@@ -43,6 +45,7 @@ def new(
             help="Link the handwritten-digits example dataset (default template only).",
         ),
     ] = True,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate a new deep-learning project at DEST."""
     from dlscaffold._new import create_project
@@ -59,6 +62,24 @@ def new(
             example_data=example_data,
         )
     _report(project, dest)
+    if as_json:
+        _output.emit(_as_dict(project))
+
+
+def _as_dict(project: NewProject) -> dict[str, object]:
+    return {
+        "path": str(project.path),
+        "template": project.template_src,
+        "template_version": project.answers.get("_commit") or project.template_version,
+        "commit": project.commit,
+        "answers": {k: v for k, v in project.answers.items() if not k.startswith("_")},
+        "datasets": [
+            {"name": d.name, "link": str(d.link_relpath), "target": d.target,
+             "source": str(d.source), "protected": d.protected}
+            for d in project.datasets
+        ],
+        "warnings": list(project.warnings),
+    }  # fmt: skip
 
 
 def _report(project: NewProject, dest: Path) -> None:
@@ -78,5 +99,16 @@ def _report(project: NewProject, dest: Path) -> None:
 
 def _next_steps(dest: Path, package: str) -> str:
     """The commands that take a user from the new folder to a first training run."""
-    enter = "" if dest.resolve() == Path.cwd() else f"cd {shlex.quote(str(dest))} && "
+    enter = "" if dest.resolve() == Path.cwd() else f"cd {shell_path(dest)} && "
     return f"{enter}pip install -e '.[dev]' && python -m {package} train"
+
+
+def shell_path(path: Path) -> str:
+    """Quote `path` for a POSIX shell.
+
+    `-dash` becomes `./-dash`, which no command takes for an option.
+    """
+    text = str(path)
+    if text.startswith("-"):
+        text = f"./{text}"
+    return shlex.quote(text)

@@ -8,13 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from dlscaffold import _console
+from dlscaffold._cli import _output
 from dlscaffold._cli._boundary import error_boundary
 from dlscaffold._cli._options import (
     AnswersFileOption,
     DataOption,
     DefaultsOption,
+    JsonOption,
+    LegacyPathArgument,
+    ProjectOption,
     TrustOption,
     VcsRefOption,
+    project_path,
 )
 from dlscaffold._cli._parsing import parse_pairs
 
@@ -25,7 +30,8 @@ _STATUS_STYLES = {"conflict": "bold red", "kept": "yellow", "deleted": "red", "a
 
 
 def update(
-    path: Annotated[Path, typer.Argument(help="The project's root folder.")] = Path(),
+    path: LegacyPathArgument = None,
+    project: ProjectOption = None,
     vcs_ref: VcsRefOption = None,
     data: DataOption = None,
     defaults: DefaultsOption = False,
@@ -38,15 +44,17 @@ def update(
         bool, typer.Option("--patch", help="With --diff, also print each file's patch.")
     ] = False,
     answers_file: AnswersFileOption = ".copier-answers.yml",
+    as_json: JsonOption = False,
 ) -> None:
     """Update a project to a newer template version with a three-way merge.
 
-    Exit codes: 0 updated, 5 updated with conflicts, 6 nothing to do, 1 refused, 4 untrusted
+    Exit codes: 0 updated or nothing to do, 5 updated with conflicts, 1 refused, 4 untrusted
     (a preview exits with the code the update would give).
     """
     from dlscaffold._update import update_project
 
     with error_boundary():
+        path = project_path(project, path)
         result = update_project(
             path,
             vcs_ref=vcs_ref,
@@ -56,8 +64,35 @@ def update(
             pretend=diff,
             answers_file=answers_file,
         )
-    _report(result, path=path, patch=patch)
+    _report(result, path=path, patch=patch and not as_json)
+    if as_json:
+        _output.emit(_as_dict(result, patch=patch, preview=diff), exit_code=result.exit_code)
     raise typer.Exit(result.exit_code)
+
+
+def _as_dict(result: UpdateResult, *, patch: bool, preview: bool) -> dict[str, object]:
+    from dlscaffold._update.patch import change_patch
+
+    changes = []
+    for change in result.changes:
+        if not (change.writes or change.note):
+            continue
+        row = {"path": change.path, "status": change.status.value, "kind": change.kind.value,
+               "note": change.note}  # fmt: skip
+        if patch and change.writes:
+            row["patch"] = change_patch(change)
+        changes.append(row)
+    return {
+        "project": str(result.project),
+        "old_version": result.old_version,
+        "new_version": result.new_version,
+        "preview": preview,
+        "applied": result.applied,
+        "nothing_to_do": result.nothing_to_do,
+        "changes": changes,
+        "conflicts": [change.path for change in result.conflicts],
+        "leftover_markers": list(result.leftover_markers),
+    }
 
 
 def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:

@@ -1,0 +1,122 @@
+"""Ctrl-C and SIGTERM at any moment, start-up included: one line, exit 130 or 143, no
+traceback, and no half-written project. Real `dlscaffold` processes, real signals.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+INTERRUPTED = "Error: Interrupted; nothing was left half-done."
+TERMINATED = "Error: Terminated; nothing was left half-done."
+
+# Runs the CLI's entry point and sends a signal to itself the moment MODULE is first
+# imported: the signal lands at a chosen phase every time, not by luck of timing.
+SIGNAL_AT_IMPORT = """
+import os, signal, sys
+
+class SignalAtImport:
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.{signal})
+        return None
+
+sys.meta_path.insert(0, SignalAtImport())
+sys.argv = ["dlscaffold", *{args!r}]
+from dlscaffold._cli import main
+main()
+"""
+
+PHASES = [
+    ("typer", "start-up: the CLI's imports"),
+    ("typer._adapters", "start-up: typer parsing the command line"),
+    ("dlscaffold._new", "the command's own imports"),
+    ("copier._main", "rendering"),
+    ("rich.console", "printing the result"),
+]
+
+
+def run_signalled(tmp_path: Path, module: str, sig: str, *args: str) -> subprocess.CompletedProcess:
+    script = tmp_path / "signal_at_import.py"
+    script.write_text(SIGNAL_AT_IMPORT.format(module=module, signal=sig, args=list(args)))
+    return subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
+        timeout=300, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("sig", "code", "line"), [("SIGINT", 130, INTERRUPTED),
+                                                   ("SIGTERM", 143, TERMINATED)])  # fmt: skip
+@pytest.mark.parametrize(("module", "phase"), PHASES, ids=[p[0] for p in PHASES])
+def test_a_signal_in_each_phase_prints_one_line(
+    tmp_path: Path, module: str, phase: str, sig: str, code: int, line: str
+) -> None:
+    result = run_signalled(tmp_path, module, sig, "new", "demo", "--defaults", "--no-example-data")
+
+    assert result.returncode == code, (phase, result.stderr)
+    assert result.stderr.splitlines() == [line], (phase, result.stderr)
+    # All or nothing: no staging folder; the project is either absent or complete.
+    left = sorted(p.name for p in tmp_path.iterdir() if p.name != "signal_at_import.py")
+    assert left in ([], ["demo"]), left
+    if left:
+        assert module == "rich.console", "only a finished project may stay"
+        assert (tmp_path / "demo" / ".git").is_dir()
+
+
+def test_an_interrupt_under_json_is_json_too(tmp_path: Path) -> None:
+    result = run_signalled(
+        tmp_path, "copier._main", "SIGINT", "new", "demo", "--defaults", "--json"
+    )
+
+    assert result.returncode == 130
+    envelope = json.loads(result.stdout)
+    assert envelope["ok"] is False and envelope["exit_code"] == 130
+    assert envelope["command"] == "new" and envelope["result"] is None
+    assert envelope["error"] == {
+        "message": "Interrupted; nothing was left half-done.",
+        "kind": "Interrupted",
+    }
+
+
+def _interpreter_only(stderr: str) -> bool:
+    """Tell whether a traceback lies wholly in Python's own start-up (`runpy`, the stdlib).
+
+    A signal before the interpreter runs any of dlscaffold's code cannot be handled by it;
+    once dlscaffold's entry point runs, no frame of dlscaffold or its libraries may show.
+    """
+    frames = [line for line in stderr.splitlines() if line.lstrip().startswith('File "')]
+    return not any("site-packages" in frame or "dlscaffold" in frame for frame in frames)
+
+
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_signals_at_random_moments_never_print_a_traceback(tmp_path: Path, sig: str) -> None:
+    signum = getattr(signal, sig)
+    outcomes = []
+    for delay in (0.02, 0.05, 0.1, 0.2, 0.35, 0.5, 0.8, 1.2):
+        cwd = tmp_path / f"run-{delay}"
+        cwd.mkdir()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "dlscaffold", "new", "demo", "--defaults", "--no-example-data"],
+            cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        time.sleep(delay)
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=300)
+        outcomes.append((delay, proc.returncode, stderr))
+        left = sorted(p.name for p in cwd.iterdir())
+        assert left in ([], ["demo"]), (delay, left)
+        if proc.returncode in (130, 143, -signal.SIGINT, -signal.SIGTERM):
+            # -SIGINT: Python re-raises an unhandled Ctrl-C as the signal once the one line
+            # is out (shells report 130); -SIGTERM: before any Python code could run.
+            assert stderr.strip() in ("", INTERRUPTED, TERMINATED), (delay, stderr)
+        elif proc.returncode != 0:
+            # Before dlscaffold's code ran: the interpreter's own handling, nothing of ours.
+            assert _interpreter_only(stderr), (delay, stderr)
+    assert any(o[1] in (130, 143) for o in outcomes), outcomes
