@@ -22,6 +22,7 @@ from dlscaffold._fs import make_staging_dir
 from dlscaffold._generated.answers import ANSWERS_FILE
 from dlscaffold._generated.pristine import remember_render
 from dlscaffold._git import commit_all, init_repo, is_repo_root
+from dlscaffold._outside_links import check_links
 from dlscaffold._templates import install_default_template, is_default_template
 from dlscaffold.errors import DestinationError, UntrustedTemplateError
 
@@ -74,6 +75,7 @@ def create_project(
             checked=data, user_defaults=_user_defaults(dest_abspath, links),
         ) as render:  # fmt: skip
             answers = _read_answers(staging)
+            outside_links = check_links(staging, src=src, trusted=trusted)
             remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
             if render.has_tasks:
                 if not trusted:
@@ -94,7 +96,8 @@ def create_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(dest_abspath, src, version, answers, commit, linked, _warnings(src, version))
+    warnings = [*outside_links, *_warnings(src, version)]
+    return NewProject(dest_abspath, src, version, answers, commit, linked, warnings)
 
 
 def _check_destination(dest: Path) -> Path:

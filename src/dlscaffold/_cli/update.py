@@ -70,6 +70,8 @@ def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
         [c.status.value, c.kind.value, c.path, c.note] for c in result.changes if c.writes or c.note
     ]
     _console.print_table(["status", "kind", "path", "note"], rows, styles=_STATUS_STYLES)
+    for warning in result.warnings:
+        _console.warning(warning)
     if patch and not result.applied:
         from dlscaffold._update.patch import change_patch
 

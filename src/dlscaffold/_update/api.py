@@ -14,6 +14,7 @@ from dlscaffold._generated.answers import ANSWERS_FILE, RecordedAnswers, read_an
 from dlscaffold._generated.markers import files_with_markers
 from dlscaffold._generated.source import is_older, list_versions, resolve_source
 from dlscaffold._git import is_clean, is_repo_root
+from dlscaffold._outside_links import check_links
 from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
 from dlscaffold._update.apply import mark_unmerged, write_changes
@@ -44,6 +45,7 @@ class UpdateResult:
     applied: bool
     leftover_markers: tuple[str, ...] = ()
     tasks_run: bool = False
+    warnings: tuple[str, ...] = ()  # e.g. symlinks outside the project, allowed by --trust
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -121,7 +123,11 @@ def update_project(
             )
         )
         changes = tuple(_plan(base, project, new, answers_file))
-        result = UpdateResult(project, recorded.commit, new.commit or new.version, changes, False)
+        links = _links(changes)
+        warnings = tuple(check_links(new.path, src=recorded.src, trusted=trusted, relpaths=links))
+        result = UpdateResult(
+            project, recorded.commit, new.commit or new.version, changes, False, warnings=warnings
+        )
         if pretend or result.nothing_to_do:
             return result
         runs_code = new.has_tasks or any(new.migrations(stage, base) for stage in STAGES)
@@ -141,7 +147,13 @@ def update_project(
         applied=True,
         leftover_markers=tuple(markers),
         tasks_run=new.has_tasks,
+        warnings=warnings,
     )
+
+
+def _links(changes: tuple[FileChange, ...]) -> list[str]:
+    """The symlinks the update would write."""
+    return [c.path for c in changes if c.writes and c.after is not None and c.after.is_link]
 
 
 def _check_project(path: Path, *, pretend: bool, answers_file: str) -> Path:
