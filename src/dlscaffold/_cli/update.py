@@ -17,6 +17,7 @@ from dlscaffold._cli._options import (
     VcsRefOption,
 )
 from dlscaffold._cli._parsing import parse_pairs
+from dlscaffold.errors import EXIT_OK, EXIT_UPDATED_WITH_CONFLICTS, UserError
 
 if TYPE_CHECKING:
     from dlscaffold._update import UpdateResult
@@ -38,14 +39,24 @@ def update(
         bool, typer.Option("--patch", help="With --diff, also print each file's patch.")
     ] = False,
     answers_file: AnswersFileOption = ".copier-answers.yml",
+    abort: Annotated[
+        bool,
+        typer.Option("--abort", help="Undo an interrupted update: restore the project as it was."),
+    ] = False,
+    continue_: Annotated[
+        bool, typer.Option("--continue", help="Finish an interrupted update.")
+    ] = False,
 ) -> None:
     """Update a project to a newer template version with a three-way merge.
 
     Exit codes: 0 updated, 5 updated with conflicts, 6 nothing to do, 1 refused, 4 untrusted
-    (a preview exits with the code the update would give).
+    (a preview exits with the code the update would give), 130 interrupted by Ctrl-C, 143 by
+    SIGTERM.
     """
     from dlscaffold._update import update_project
 
+    if abort or continue_:
+        _resume(path, abort=abort, continue_=continue_, answers_file=answers_file)
     with error_boundary():
         result = update_project(
             path,
@@ -58,6 +69,30 @@ def update(
         )
     _report(result, path=path, patch=patch)
     raise typer.Exit(result.exit_code)
+
+
+def _resume(path: Path, *, abort: bool, continue_: bool, answers_file: str) -> None:
+    """Run `--abort` or `--continue` and exit with the code the outcome calls for."""
+    from dlscaffold._update.resume import abort_update, continue_update
+
+    with error_boundary():
+        if abort and continue_:
+            raise UserError("--abort and --continue exclude each other; pass one.")
+        if abort:
+            done = abort_update(path, answers_file=answers_file)
+        else:
+            done = continue_update(path, answers_file=answers_file)
+    if not done.finished:
+        _console.success(f"Restored {path} to how it was before the update ({done.old_version}).")
+        raise typer.Exit(EXIT_OK)
+    _console.success(f"Finished the update of {path} to template {done.new_version}.")
+    if done.leftover_markers:
+        _console.warning(
+            f"{len(done.leftover_markers)} file(s) hold conflict markers: "
+            f"{', '.join(done.leftover_markers)}. Resolve them, then commit."
+        )
+        raise typer.Exit(EXIT_UPDATED_WITH_CONFLICTS)
+    raise typer.Exit(EXIT_OK)
 
 
 def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
