@@ -105,6 +105,15 @@ def resolve_source(recorded: str, project: Path) -> str:
     return str((project / recorded).resolve())
 
 
+def git_url(src: str) -> str:
+    """Spell a remote source as git does: copier's `gh:`/`gl:` and `git+` prefixes expanded."""
+    for alias, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if src.startswith(alias):
+            repo = src.removeprefix(alias).lstrip("/")
+            return host + (repo if repo.endswith(".git") else repo + ".git")
+    return src.removeprefix("git+") if _URL.match(src.removeprefix("git+")) else src
+
+
 def local_path(src: str) -> Path | None:
     """Return the local file or folder behind `src`, or None for a URL."""
     return None if is_remote(src) else Path(src).expanduser()
@@ -124,7 +133,7 @@ def list_versions(src: str) -> list[str]:
     if path is not None and not path.exists():
         raise TemplateNotFoundError(f"Template '{src}' does not exist on this machine.")
     cwd = path.parent if path is not None else Path.cwd()
-    out = git("ls-remote", "--tags", "--", str(path or src), cwd=cwd, check=False)
+    out = git("ls-remote", "--tags", "--", str(path or git_url(src)), cwd=cwd, check=False)
     tags = {
         line.split("\t", 1)[1].removeprefix("refs/tags/").removesuffix("^{}")
         for line in out.splitlines()

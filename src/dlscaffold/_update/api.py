@@ -307,7 +307,7 @@ def _apply(
             new.run_migrations("after", base, project)
             if new.has_tasks:
                 new.run_tasks(project)
-        sync_paths(project, [step.path for step in journal.steps])
+        sync_paths(project, [*(step.path for step in journal.steps), str(gitdir / "index")])
         finish_journal(journal)
     except BaseException as error:
         roll_back(project, journal, error)

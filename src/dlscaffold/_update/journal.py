@@ -229,7 +229,7 @@ def remove_leftovers(gitdir: Path) -> None:
 
 
 def sync_paths(project: Path, relpaths: Iterable[str]) -> None:
-    """Flush the files at `relpaths` and the folders holding them to disk."""
+    """Flush the files at `relpaths` (relative to `project`, or absolute) and their folders."""
     folders = set()
     for rel in relpaths:
         path = project / rel

@@ -62,7 +62,8 @@ def continue_update(path: str | Path = ".", *, answers_file: str = ANSWERS_FILE)
             )
         try:
             redo(project, journal)
-            sync_paths(project, [step.path for step in journal.steps])
+            index = str(git_dir(project) / "index")
+            sync_paths(project, [*(step.path for step in journal.steps), index])
             finish(journal)
         except KeyboardInterrupt as interrupt:
             raise UpdateInterruptedError(
