@@ -216,8 +216,7 @@ def set_phase(journal: Journal, phase: Phase) -> Journal:
 def finish(journal: Journal) -> None:
     """Remove the journal: the project is in its final state (synced to disk by the caller)."""
     done = journal.folder.with_name(f"{JOURNAL_NAME}.done-{os.getpid()}")
-    journal.folder.rename(done)
-    _sync_dir(done.parent)
+    journal.folder.rename(done)  # not synced: a journal that comes back is replayed as a no-op
     shutil.rmtree(done, ignore_errors=True)
 
 
