@@ -34,8 +34,10 @@ from test_update_support import (
 
 import dlscaffold._update.api as api_module
 import dlscaffold._update.apply as apply_module
+import dlscaffold._update.journal as journal_module
 import dlscaffold._update.rollback as rollback_module
 from dlscaffold._update import update_project
+from dlscaffold._update.journal import JournalError
 from dlscaffold._update.resume import abort_update, continue_update
 from dlscaffold._update.rollback import RollbackIncompleteError, UpdateInterruptedError
 from dlscaffold.errors import UserError
@@ -318,3 +320,34 @@ def test_abort_and_continue_need_an_interrupted_update(project: Path, tmp_path: 
         assert result.stderr.strip() == (
             f"Error: There is no interrupted update to {action} in 'proj'."
         )
+
+
+def test_a_journal_that_cannot_be_written_changes_nothing(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = state(project)
+    real_write = journal_module._write_synced
+    calls = []
+
+    def full_disk(path: Path, data: bytes) -> None:
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, data)
+
+    monkeypatch.setattr(journal_module, "_write_synced", full_disk)
+
+    with pytest.raises(JournalError, match=r"\(No space left on device\); nothing was changed"):
+        update_project(project, defaults=True)
+
+    assert state(project) == old
+    assert not list(project.glob(".git/dlscaffold-update*"))
+
+
+def test_abort_and_continue_take_no_other_update_options(project: Path, tmp_path: Path) -> None:
+    both = cli(project, "--abort", "--continue", tmpdir=tmp_path)
+    with_ref = cli(project, "--continue", "--vcs-ref", "v2", tmpdir=tmp_path)
+
+    assert both.returncode == with_ref.returncode == 1
+    assert both.stderr.strip() == "Error: --abort and --continue exclude each other; pass one."
+    assert "they take no --vcs-ref" in with_ref.stderr

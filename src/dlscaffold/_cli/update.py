@@ -56,7 +56,8 @@ def update(
     from dlscaffold._update import update_project
 
     if abort or continue_:
-        _resume(path, abort=abort, continue_=continue_, answers_file=answers_file)
+        others = bool(vcs_ref or data or diff or patch)
+        _resume(path, abort=abort, continue_=continue_, others=others, answers_file=answers_file)
     with error_boundary():
         result = update_project(
             path,
@@ -71,13 +72,18 @@ def update(
     raise typer.Exit(result.exit_code)
 
 
-def _resume(path: Path, *, abort: bool, continue_: bool, answers_file: str) -> None:
+def _resume(path: Path, *, abort: bool, continue_: bool, others: bool, answers_file: str) -> None:
     """Run `--abort` or `--continue` and exit with the code the outcome calls for."""
     from dlscaffold._update.resume import abort_update, continue_update
 
     with error_boundary():
         if abort and continue_:
             raise UserError("--abort and --continue exclude each other; pass one.")
+        if others:
+            raise UserError(
+                "--abort and --continue replay the interrupted update as it was planned; "
+                "they take no --vcs-ref, --data, --diff or --patch."
+            )
         if abort:
             done = abort_update(path, answers_file=answers_file)
         else:

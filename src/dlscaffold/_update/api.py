@@ -23,7 +23,7 @@ from dlscaffold._update.codes import (
     EXIT_UPDATED,
     EXIT_UPDATED_WITH_CONFLICTS,
 )
-from dlscaffold._update.journal import Phase, git_dir, set_phase, sync_paths
+from dlscaffold._update.journal import JOURNAL_NAME, Phase, git_dir, set_phase, sync_paths
 from dlscaffold._update.journal import finish as finish_journal
 from dlscaffold._update.journal import load as load_journal
 from dlscaffold._update.journal import remove_leftovers as remove_journal_leftovers
@@ -100,8 +100,8 @@ def update_project(
     """
     project = find_project(Path(path), answers_file=answers_file)
     remove_stale_scratch()
-    progress = _Progress()
-    with sigterm_as_interrupt(), update_lock(git_dir(project)):
+    progress = _Progress(git_dir(project))
+    with sigterm_as_interrupt(), update_lock(progress.gitdir):
         try:
             return _update(
                 project, progress, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust,
@@ -115,17 +115,27 @@ def update_project(
 
 @dataclass
 class _Progress:
-    """How far an update got, for the message of an interruption outside the write phase."""
+    """How far an update got, for the message of an interruption outside the rollback."""
 
+    gitdir: Path
+    journal_started: bool = False
     finished_version: str | None = None
 
     def interrupted(self) -> str:
-        if self.finished_version is None:
-            return "Interrupted; nothing was changed."
-        return (
-            f"Interrupted after the update to template {self.finished_version} had finished; "
-            "review it with `git status`."
-        )
+        """Say, truthfully, in which state the interruption left the project."""
+        if self.finished_version is not None:
+            return (
+                f"Interrupted after the update to template {self.finished_version} had "
+                "finished; review it with `git status`."
+            )
+        if (self.gitdir / JOURNAL_NAME).exists():
+            return (
+                "Interrupted; the update is half-done: run `dlscaffold update --continue` to "
+                "finish it or `dlscaffold update --abort` to restore the project."
+            )
+        if self.journal_started:
+            return "Interrupted; the project was restored to how it was before the update."
+        return "Interrupted; nothing was changed."
 
 
 def _update(
@@ -194,6 +204,7 @@ def _update(
                 f"Template '{recorded.src}' runs tasks or migrations during an update; review "
                 "it, then pass --trust to allow it (nothing was changed)."
             )
+        progress.journal_started = True  # from here on, the journal tells the state
         _apply(project, changes, new, base, versions=(recorded.commit, str(result.new_version)))
         progress.finished_version = str(result.new_version)
         _remember_pristine(src, new, answers_file)

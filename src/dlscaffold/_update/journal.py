@@ -41,7 +41,7 @@ class Phase(StrEnum):
 
 
 class JournalError(UserError):
-    """The journal of an interrupted update cannot be read."""
+    """The update journal cannot be written, or that of an interrupted update read."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,35 @@ def start(
             elif step.after is not None:
                 new_dirs[parent.as_posix()] = None
     folder = gitdir / f"{JOURNAL_NAME}.tmp-{os.getpid()}"
+    try:
+        _write(folder, gitdir, steps, new_dirs, dir_modes, index_info, phase, head=head,
+               versions=(old_version, new_version))  # fmt: skip
+    except OSError as error:  # nothing was written to the project yet
+        for half_made in (folder, gitdir / JOURNAL_NAME):
+            shutil.rmtree(half_made, ignore_errors=True)
+        raise JournalError(
+            f"Cannot write the update journal in {gitdir} ({error.strerror or error}); nothing "
+            "was changed."
+        ) from error
+    journal = load(gitdir)
+    assert journal is not None
+    return journal
+
+
+def _write(
+    folder: Path,
+    gitdir: Path,
+    steps: tuple[Step, ...],
+    new_dirs: dict[str, None],
+    dir_modes: dict[str, int],
+    index_info: str,
+    phase: Phase,
+    *,
+    head: str,
+    versions: tuple[str, str],
+) -> None:
+    """Write the journal into `folder`, sync it, and rename it into place."""
+    old_version, new_version = versions
     folder.mkdir()
     blobs = bytearray()
     meta: dict[str, Any] = {
@@ -158,9 +187,6 @@ def start(
     _sync_dir(folder)
     folder.rename(gitdir / JOURNAL_NAME)
     _sync_dir(gitdir)
-    journal = load(gitdir)
-    assert journal is not None
-    return journal
 
 
 def load(gitdir: Path) -> Journal | None:

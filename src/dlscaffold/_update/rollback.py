@@ -146,8 +146,11 @@ def _restore_index(project: Path, journal: Journal) -> None:
     assert journal.saved_index is not None
     index = journal.folder.parent / "index"
     staged = index.with_name(f"index.dlscaffold-{os.getpid()}")
-    staged.write_bytes(journal.saved_index.read_bytes())
-    os.replace(staged, index)
+    try:
+        staged.write_bytes(journal.saved_index.read_bytes())
+        os.replace(staged, index)
+    finally:
+        staged.unlink(missing_ok=True)
 
 
 def _incomplete_message(journal: Journal, outcome: _Outcome) -> str:
