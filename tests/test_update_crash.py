@@ -139,7 +139,11 @@ def test_sigkill_at_random_moments_then_abort_or_continue(
         copy = tmp_path / f"run{run}"
         shutil.copytree(project, copy, symlinks=True)
         proc = spawn(copy, "--defaults", tmpdir=tmpdir)
-        assert wait_for(copy / JOURNAL, proc), proc.communicate()
+        if not wait_for(copy / JOURNAL, proc):  # a very loaded machine missed the journal
+            assert proc.wait() == 5 and state(copy) == new, proc.communicate()
+            outcomes.append("finished")
+            shutil.rmtree(copy)
+            continue
         time.sleep(rng.uniform(0, steps * DELAY))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
