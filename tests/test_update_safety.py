@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import tree_digest
+from helpers import git, tree_digest
 from test_update_support import (
     build_template,
     commit_all,
@@ -22,6 +22,7 @@ import dlscaffold._update.apply as apply_module
 from dlscaffold._generated.answers import AnswersError
 from dlscaffold._template_history import record_version
 from dlscaffold._update import EXIT_UPDATED, update_project
+from dlscaffold._update.rollback import UpdateFailedError, UpdateInterruptedError
 from dlscaffold.errors import UntrustedTemplateError
 
 
@@ -55,14 +56,17 @@ def test_interrupted_update_restores_the_project(
 
     monkeypatch.setattr(apply_module, "write_entry", flaky_write)
     if when == "after all writes":
-        monkeypatch.setattr(apply_module, "mark_unmerged", fail)
-        monkeypatch.setattr("dlscaffold._update.api.mark_unmerged", fail)
+        monkeypatch.setattr(apply_module, "apply_index_info", fail)
+    expected = UpdateInterruptedError if failure is KeyboardInterrupt else UpdateFailedError
+    index_before = git("ls-files", "--stage", cwd=project)
 
-    with pytest.raises(failure):
+    with pytest.raises(expected, match=r"the project was restored to how it was before the upd"):
         update_project(project, defaults=True)
 
     assert len(writes) >= 4
     assert work_tree(project) == before
+    assert git("ls-files", "--stage", cwd=project) == index_before
+    assert not (project / ".git/dlscaffold-update").exists()
     assert yaml.safe_load((project / ".copier-answers.yml").read_text())["_commit"] == "v1"
 
 
@@ -237,5 +241,7 @@ def test_ctrl_c_during_tasks_restores_the_project_and_exits_130(tmp_path: Path) 
     _, stderr = proc.communicate(timeout=60)
 
     assert proc.returncode == 130, stderr
-    assert stderr.strip().endswith("Error: Interrupted; nothing was left half-done.")
+    assert stderr.strip().endswith(
+        "Error: Interrupted; the project was restored to how it was before the update (v1)."
+    )
     assert work_tree(project) == before

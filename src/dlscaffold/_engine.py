@@ -61,10 +61,12 @@ def _worker_class() -> type[Worker]:
 
 def _questions(worker: Worker, src: str, vcs_ref: str | None) -> dict[str, Any]:
     """Load the template (cloning it if needed) and return its questions."""
+    from dlscaffold._git import restricted_transports
     from dlscaffold._templates import is_default_template
 
     try:
-        return dict(worker.template.questions_data)
+        with restricted_transports():  # the template is cloned here, on first use
+            return dict(worker.template.questions_data)
     except Exception as error:  # copier raises ValueError, OSError or plumbum errors here
         label = "dlscaffold's default template" if is_default_template(src) else f"'{src}'"
         if vcs_ref and "Unknown revision" in str(error):
@@ -181,6 +183,10 @@ def rendered(
     from copier.errors import UnsafeTemplateError, UserMessageError
     from jinja2.sandbox import SecurityError
 
+    from dlscaffold._generated.source import check_source, check_vcs_ref
+
+    check_source(src)  # never an option or a command for git
+    check_vcs_ref(vcs_ref)
     with _worker(
         src_path=src, dst_path=dst, vcs_ref=vcs_ref, data=dict(data), defaults=defaults,
         unsafe=trust, quiet=True, skip_tasks=True, overwrite=True, cleanup_on_error=False,

@@ -9,25 +9,69 @@ from __future__ import annotations
 import os
 import stat
 import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from dlscaffold.errors import GitError
 
 # Used only when the user has no git identity, so that the first commit never fails.
 FALLBACK_IDENTITY = {"name": "dlscaffold", "email": "dlscaffold@localhost"}
 
+# The only transports a template may be fetched with. Remote helpers (`ext::`, `fd::`, ...)
+# run commands of the URL's choosing; plain http sends templates unauthenticated.
+ALLOWED_PROTOCOLS = ("file", "https", "ssh", "git")
+
+
+def allowed_protocols() -> str:
+    """Return GIT_ALLOW_PROTOCOL for git calls: ours, narrowed further by the user's own."""
+    users = os.environ.get("GIT_ALLOW_PROTOCOL")
+    ours = [p for p in ALLOWED_PROTOCOLS if users is None or p in users.split(":")]
+    return ":".join(ours)
+
 
 def git(*args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = None) -> str:
-    """Run `git ARGS` in `cwd` and return its stdout; raise `GitError` on failure."""
-    full_env = {**os.environ, **env} if env else None
+    """Run `git ARGS` in `cwd` and return its stdout; raise `GitError` on failure.
+
+    Callers put `--` (paths) or `--end-of-options` (revisions, URLs) before every argument
+    that comes from outside, so that no value is ever read as an option. Only the transports
+    in `ALLOWED_PROTOCOLS` are allowed, whatever git's configuration says.
+    """
+    full_env = {**os.environ, "GIT_ALLOW_PROTOCOL": allowed_protocols(), **(env or {})}
     proc = subprocess.run(
         ["git", *args], cwd=cwd, capture_output=True, text=True, env=full_env, check=False
     )
     if check and proc.returncode != 0:
         raise GitError(command=list(args), stderr=proc.stderr or proc.stdout)
     return proc.stdout
+
+
+@contextmanager
+def restricted_transports() -> Iterator[None]:
+    """Allow only `ALLOWED_PROTOCOLS` to every git that runs meanwhile, copier's included.
+
+    copier runs git through plumbum, whose environment is a copy of `os.environ` taken when
+    plumbum was imported: both are set, and both are restored afterwards.
+    """
+    value = allowed_protocols()
+    envs: list[Any] = [os.environ]
+    plumbum = sys.modules.get("plumbum")
+    if plumbum is not None:
+        envs.append(plumbum.local.env)
+    saved = [(env, env.get("GIT_ALLOW_PROTOCOL")) for env in envs]
+    for env in envs:
+        env["GIT_ALLOW_PROTOCOL"] = value
+    try:
+        yield
+    finally:
+        for env, before in saved:
+            if before is None:
+                env.pop("GIT_ALLOW_PROTOCOL", None)
+            else:
+                env["GIT_ALLOW_PROTOCOL"] = before
 
 
 def config_values(*keys: str, cwd: Path) -> dict[str, str]:

@@ -33,6 +33,7 @@ from dlscaffold._generated.answers import ANSWERS_FILE
 from dlscaffold._generated.pristine import remember_render
 from dlscaffold._git import commit_all, init_repo, is_repo_root
 from dlscaffold._interrupts import interruptible, shielded
+from dlscaffold._outside_links import check_links
 from dlscaffold._templates import install_default_template, is_default_template
 from dlscaffold.errors import DestinationError, UntrustedTemplateError
 
@@ -89,6 +90,7 @@ def create_project(
             checked=data, user_defaults=_user_defaults(dest_abspath, links),
         ) as render:  # fmt: skip
             answers = _read_answers(staging)
+            outside_links = check_links(staging, src=src, trusted=trusted)
             remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
             if render.has_tasks:
                 if not trusted:
@@ -113,7 +115,7 @@ def create_project(
             _unprotect_staged(staging)
             shutil.rmtree(staging, ignore_errors=True)
         raise
-    warnings = _warnings(src, version)
+    warnings = [*outside_links, *_warnings(src, version)]
     if cleaned:
         warnings.append(
             f"Removed {len(cleaned)} staging {'folder' if len(cleaned) == 1 else 'folders'} "

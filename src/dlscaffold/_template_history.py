@@ -38,10 +38,10 @@ def record_version(template_dir: Path, bundle: Path, *, version: str) -> str | N
     with tempfile.TemporaryDirectory(prefix="dlscaffold-history-") as tmp:
         repo = Path(tmp) / "repo"
         if bundle.exists():
-            git("clone", "--quiet", str(bundle.resolve()), str(repo), cwd=Path(tmp))
+            git("clone", "--quiet", "--", str(bundle.resolve()), str(repo), cwd=Path(tmp))
             git("rm", "-r", "--quiet", ".", cwd=repo)
         else:
-            git("init", "--quiet", "--initial-branch=main", str(repo), cwd=Path(tmp))
+            git("init", "--quiet", "--initial-branch=main", "--", str(repo), cwd=Path(tmp))
         shutil.copytree(
             template_dir, repo, symlinks=True, dirs_exist_ok=True,
             ignore=shutil.ignore_patterns(*IGNORED_NAMES),
@@ -51,7 +51,7 @@ def record_version(template_dir: Path, bundle: Path, *, version: str) -> str | N
             return None
         tag = _free_tag(repo, version)
         git("commit", "--quiet", "-m", f"Template {tag}", cwd=repo, env=IDENTITY_ENV)
-        git("tag", tag, cwd=repo)
+        git("tag", "--end-of-options", tag, cwd=repo)
         out = Path(tmp) / "out.bundle"
         git("bundle", "create", "--quiet", str(out), "--all", cwd=repo)
         bundle.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ def is_default_template(src: str | None) -> bool:
 
 def bundle_refs(bundle: Path) -> set[str]:
     """Return the `<sha> <ref>` lines a bundle advertises (its tags and branches)."""
-    out = git("bundle", "list-heads", str(bundle), cwd=bundle.parent)
+    out = git("bundle", "list-heads", "--", str(bundle), cwd=bundle.parent)
     return {line.strip() for line in out.splitlines() if line.strip()}
 
 

@@ -22,6 +22,7 @@ from dlscaffold._cli._options import (
     project_path,
 )
 from dlscaffold._cli._parsing import parse_pairs
+from dlscaffold.errors import EXIT_OK, EXIT_UPDATED_WITH_CONFLICTS, UserError
 
 if TYPE_CHECKING:
     from dlscaffold._update import UpdateResult
@@ -45,16 +46,28 @@ def update(
     ] = False,
     answers_file: AnswersFileOption = ".copier-answers.yml",
     as_json: JsonOption = False,
+    abort: Annotated[
+        bool,
+        typer.Option("--abort", help="Undo an interrupted update: restore the project as it was."),
+    ] = False,
+    continue_: Annotated[
+        bool, typer.Option("--continue", help="Finish an interrupted update.")
+    ] = False,
 ) -> None:
     """Update a project to a newer template version with a three-way merge.
 
     Exit codes: 0 updated or nothing to do, 5 updated with conflicts, 1 refused, 4 untrusted
-    (a preview exits with the code the update would give).
+    (a preview exits with the code the update would give), 130 interrupted by Ctrl-C, 143 by
+    SIGTERM.
     """
     from dlscaffold._update import update_project
 
     with error_boundary():
         path = project_path(project, path)
+    if abort or continue_:
+        others = bool(vcs_ref or data or diff or patch)
+        _resume(path, abort=abort, continue_=continue_, others=others, answers_file=answers_file)
+    with error_boundary():
         result = update_project(
             path,
             vcs_ref=vcs_ref,
@@ -92,7 +105,37 @@ def _as_dict(result: UpdateResult, *, patch: bool, preview: bool) -> dict[str, o
         "changes": changes,
         "conflicts": [change.path for change in result.conflicts],
         "leftover_markers": list(result.leftover_markers),
+        "warnings": list(result.warnings),
     }
+
+
+def _resume(path: Path, *, abort: bool, continue_: bool, others: bool, answers_file: str) -> None:
+    """Run `--abort` or `--continue` and exit with the code the outcome calls for."""
+    from dlscaffold._update.resume import abort_update, continue_update
+
+    with error_boundary():
+        if abort and continue_:
+            raise UserError("--abort and --continue exclude each other; pass one.")
+        if others:
+            raise UserError(
+                "--abort and --continue replay the interrupted update as it was planned; "
+                "they take no --vcs-ref, --data, --diff or --patch."
+            )
+        if abort:
+            done = abort_update(path, answers_file=answers_file)
+        else:
+            done = continue_update(path, answers_file=answers_file)
+    if not done.finished:
+        _console.success(f"Restored {path} to how it was before the update ({done.old_version}).")
+        raise typer.Exit(EXIT_OK)
+    _console.success(f"Finished the update of {path} to template {done.new_version}.")
+    if done.leftover_markers:
+        _console.warning(
+            f"{len(done.leftover_markers)} file(s) hold conflict markers: "
+            f"{', '.join(done.leftover_markers)}. Resolve them, then commit."
+        )
+        raise typer.Exit(EXIT_UPDATED_WITH_CONFLICTS)
+    raise typer.Exit(EXIT_OK)
 
 
 def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
@@ -105,6 +148,8 @@ def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
         [c.status.value, c.kind.value, c.path, c.note] for c in result.changes if c.writes or c.note
     ]
     _console.print_table(["status", "kind", "path", "note"], rows, styles=_STATUS_STYLES)
+    for warning in result.warnings:
+        _console.warning(warning)
     if patch and not result.applied:
         from dlscaffold._update.patch import change_patch
 

@@ -1,19 +1,92 @@
-"""Template sources recorded in projects: resolving them and listing their versions."""
+"""Template sources recorded in projects: checking, resolving, and listing their versions.
+
+A template source and version come from the command line or from a committed answers file,
+which anyone with write access to a repository can edit: both are checked before git or
+copier sees them (see "Security" in docs/update.md).
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
-from dlscaffold._git import git
+from dlscaffold._git import ALLOWED_PROTOCOLS, git
 from dlscaffold._templates import install_default_template, is_default_template
-from dlscaffold.errors import TemplateNotFoundError
+from dlscaffold.errors import TemplateNotFoundError, UserError
+
+# `<transport>::<address>` runs git's remote helper `git-remote-<transport>` (`ext::` runs
+# any command); `<scheme>://` is a URL; `[user@]host:path` with no `/` before the `:` is ssh.
+_HELPER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9+.-]*::")
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/]*)")
+_SCP = re.compile(r"^([^/:]*@)?([^/:]+):")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# copier's own spellings of the allowed transports (`git+https://...`, `gh:org/repo`).
+_SCHEME_ALIASES = {"git+https": "https", "git+ssh": "ssh", "ssh+git": "ssh", "git+file": "file"}
+
+
+class UnsafeSourceError(UserError):
+    """A template source or version that git could read as an option or run as a command."""
+
+
+def check_source(src: str) -> str:
+    """Return `src` when git can only read it as a repository; raise `UnsafeSourceError`.
+
+    Allowed: local paths (`~` included) and bundles, and `file`, `https`, `ssh` (also
+    `user@host:path`) and `git` URLs. Refused: anything starting with `-`, remote helpers
+    (`ext::`, `fd::`, `file::`, ...), other URL schemes, control characters.
+    """
+    allowed = ", ".join(ALLOWED_PROTOCOLS)
+    if not src.strip() or _CONTROL.search(src):
+        raise UnsafeSourceError(f"Template source {src!r} is empty or holds control characters.")
+    if src.startswith("-"):
+        raise UnsafeSourceError(
+            f"Template source {src!r} starts with '-', which git would read as an option; "
+            "refused (write a local path as ./-name)."
+        )
+    if _HELPER.match(src):
+        raise UnsafeSourceError(
+            f"Template source {src!r} uses a git remote helper ('{src.split('::')[0]}::'); "
+            f"only {allowed} sources are allowed."
+        )
+    url = _URL.match(src)
+    if url:
+        scheme = url.group(1).lower()
+        if _SCHEME_ALIASES.get(scheme, scheme) not in ALLOWED_PROTOCOLS:
+            raise UnsafeSourceError(
+                f"Template source {src!r} uses '{scheme}://'; only {allowed} sources are allowed."
+            )
+        host = url.group(2).rpartition("@")[2]
+        _refuse_dash(host, src)
+        return src
+    scp = _SCP.match(src)
+    if scp and not src.startswith("~"):
+        _refuse_dash(scp.group(2), src)
+    return src
+
+
+def check_vcs_ref(ref: str | None) -> str | None:
+    """Return the template version `ref` when git cannot read it as an option."""
+    if ref is not None and (ref.startswith("-") or not ref.strip() or _CONTROL.search(ref)):
+        raise UnsafeSourceError(
+            f"Template version {ref!r} is not a git tag or commit (it is empty, starts with "
+            "'-' or holds control characters); refused."
+        )
+    return ref
+
+
+def _refuse_dash(host: str, src: str) -> None:
+    if host.startswith("-"):
+        raise UnsafeSourceError(
+            f"Template source {src!r} names a host starting with '-', which ssh would read as "
+            "an option; refused."
+        )
 
 
 def is_remote(src: str) -> bool:
-    """Tell whether `src` is a URL rather than a local path."""
-    return "://" in src or src.startswith("git@")
+    """Tell whether `src` is a URL (or `user@host:path`) rather than a local path."""
+    return bool(_URL.match(src) or (_SCP.match(src) and not src.startswith(("~", "/", "."))))
 
 
 def resolve_source(recorded: str, project: Path) -> str:
@@ -21,13 +94,24 @@ def resolve_source(recorded: str, project: Path) -> str:
 
     A leading `~` is kept (copier expands it, and the answers file stays portable); a relative
     path (copier issue #335) is taken relative to the project. The default template's
-    per-user bundle is refreshed from the installed dlscaffold first.
+    per-user bundle is refreshed from the installed dlscaffold first. A source that git
+    could read as an option or a command is refused (`check_source`).
     """
+    check_source(recorded)
     if is_default_template(recorded):
         return install_default_template()
     if is_remote(recorded) or recorded.startswith("~") or Path(recorded).is_absolute():
         return recorded
     return str((project / recorded).resolve())
+
+
+def git_url(src: str) -> str:
+    """Spell a remote source as git does: copier's `gh:`/`gl:` and `git+` prefixes expanded."""
+    for alias, host in (("gh:", "https://github.com/"), ("gl:", "https://gitlab.com/")):
+        if src.startswith(alias):
+            repo = src.removeprefix(alias).lstrip("/")
+            return host + (repo if repo.endswith(".git") else repo + ".git")
+    return src.removeprefix("git+") if _URL.match(src.removeprefix("git+")) else src
 
 
 def local_path(src: str) -> Path | None:
@@ -45,11 +129,11 @@ def version_key(tag: str) -> Version | None:
 
 def list_versions(src: str) -> list[str]:
     """Return the template's version tags, oldest first, without cloning it."""
-    path = local_path(src)
+    path = local_path(check_source(src))
     if path is not None and not path.exists():
         raise TemplateNotFoundError(f"Template '{src}' does not exist on this machine.")
     cwd = path.parent if path is not None else Path.cwd()
-    out = git("ls-remote", "--tags", str(path or src), cwd=cwd, check=False)
+    out = git("ls-remote", "--tags", "--", str(path or git_url(src)), cwd=cwd, check=False)
     tags = {
         line.split("\t", 1)[1].removeprefix("refs/tags/").removesuffix("^{}")
         for line in out.splitlines()

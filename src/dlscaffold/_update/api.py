@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import tempfile
+import shlex
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -14,16 +14,24 @@ from dlscaffold._generated.answers import ANSWERS_FILE, RecordedAnswers, read_an
 from dlscaffold._generated.markers import files_with_markers
 from dlscaffold._generated.source import is_older, list_versions, resolve_source
 from dlscaffold._git import is_clean, is_repo_root
+from dlscaffold._outside_links import check_links
 from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
-from dlscaffold._update.apply import mark_unmerged, write_changes
+from dlscaffold._update.apply import head_commit, planned_writes, redo, unmerged_index_info
 from dlscaffold._update.codes import (
     EXIT_NOTHING_TO_DO,
     EXIT_UPDATED,
     EXIT_UPDATED_WITH_CONFLICTS,
 )
+from dlscaffold._update.journal import JOURNAL_NAME, Phase, git_dir, set_phase, sync_paths
+from dlscaffold._update.journal import finish as finish_journal
+from dlscaffold._update.journal import load as load_journal
+from dlscaffold._update.journal import remove_leftovers as remove_journal_leftovers
+from dlscaffold._update.journal import start as start_journal
+from dlscaffold._update.lock import remove_stale_scratch, scratch_folder, update_lock
 from dlscaffold._update.plan import FileChange, Status, plan_update
-from dlscaffold._update.rollback import rollback_on_failure
+from dlscaffold._update.rollback import UpdateInterruptedError, roll_back
+from dlscaffold._update.signals import exit_code_for, interrupts_deferred, sigterm_as_interrupt
 from dlscaffold.errors import UntrustedTemplateError, UserError
 
 STAGES = ("before", "after")
@@ -44,6 +52,7 @@ class UpdateResult:
     applied: bool
     leftover_markers: tuple[str, ...] = ()
     tasks_run: bool = False
+    warnings: tuple[str, ...] = ()  # e.g. symlinks outside the project, allowed by --trust
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -83,8 +92,69 @@ def update_project(
         trust: Allow a non-default template to run its tasks.
         pretend: Compute and return the changes without writing anything.
         answers_file: The answers file, relative to the project.
+
+    One update per project runs at a time (`UpdateRunningError`); an interrupted one must be
+    finished or undone first (`continue_update`, `abort_update`). SIGTERM is handled as
+    Ctrl-C; either raises `UpdateInterruptedError`, whose message says whether the project
+    was left untouched, restored, or fully updated.
     """
-    project = _check_project(Path(path), pretend=pretend, answers_file=answers_file)
+    project = find_project(Path(path), answers_file=answers_file)
+    remove_stale_scratch()
+    progress = _Progress(git_dir(project))
+    with sigterm_as_interrupt(), update_lock(progress.gitdir):
+        try:
+            return _update(
+                project, progress, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust,
+                pretend=pretend, answers_file=answers_file,
+            )  # fmt: skip
+        except KeyboardInterrupt as interrupt:
+            raise UpdateInterruptedError(
+                progress.interrupted(), exit_code=exit_code_for(interrupt)
+            ) from None
+
+
+@dataclass
+class _Progress:
+    """How far an update got, for the message of an interruption outside the rollback."""
+
+    gitdir: Path
+    journal_started: bool = False
+    finished_version: str | None = None
+
+    def interrupted(self) -> str:
+        """Say, truthfully, in which state the interruption left the project."""
+        if self.finished_version is not None:
+            return (
+                f"Interrupted after the update to template {self.finished_version} had "
+                "finished; review it with `git status`."
+            )
+        if (self.gitdir / JOURNAL_NAME).exists():
+            return (
+                "Interrupted; the update is half-done: run `dlscaffold update --continue` to "
+                "finish it or `dlscaffold update --abort` to restore the project."
+            )
+        if self.journal_started:
+            return "Interrupted; the project was restored to how it was before the update."
+        return "Interrupted; nothing was changed."
+
+
+def _update(
+    project: Path,
+    progress: _Progress,
+    *,
+    vcs_ref: str | None,
+    data: Mapping[str, Any] | None,
+    defaults: bool,
+    trust: bool,
+    pretend: bool,
+    answers_file: str,
+) -> UpdateResult:
+    refuse_pending(project)
+    if not pretend and not is_clean(project):
+        raise UpdateRefusedError(
+            f"Project '{project.name}' has uncommitted changes; commit or stash them, then "
+            "update (or preview with --diff)."
+        )
     recorded = read_answers(project, answers_file)
     src = resolve_source(recorded.src, project)
     trusted = trust or is_default_template(recorded.src)
@@ -96,7 +166,7 @@ def update_project(
         )
     if target == recorded.commit and not data and src == recorded.src:
         return UpdateResult(project, recorded.commit, target, (), applied=False)
-    with tempfile.TemporaryDirectory(prefix="dlscaffold-update-") as tmp, ExitStack() as stack:
+    with scratch_folder() as tmp, ExitStack() as stack:
         new = stack.enter_context(
             rendered(
                 src=src,
@@ -121,7 +191,11 @@ def update_project(
             )
         )
         changes = tuple(_plan(base, project, new, answers_file))
-        result = UpdateResult(project, recorded.commit, new.commit or new.version, changes, False)
+        links = _links(changes)
+        warnings = tuple(check_links(new.path, src=recorded.src, trusted=trusted, relpaths=links))
+        result = UpdateResult(
+            project, recorded.commit, new.commit or new.version, changes, False, warnings=warnings
+        )
         if pretend or result.nothing_to_do:
             return result
         runs_code = new.has_tasks or any(new.migrations(stage, base) for stage in STAGES)
@@ -130,7 +204,9 @@ def update_project(
                 f"Template '{recorded.src}' runs tasks or migrations during an update; review "
                 "it, then pass --trust to allow it (nothing was changed)."
             )
-        _apply(project, changes, new, base)
+        progress.journal_started = True  # from here on, the journal tells the state
+        _apply(project, changes, new, base, versions=(recorded.commit, str(result.new_version)))
+        progress.finished_version = str(result.new_version)
         _remember_pristine(src, new, answers_file)
     markers = files_with_markers(project)
     return UpdateResult(
@@ -141,10 +217,12 @@ def update_project(
         applied=True,
         leftover_markers=tuple(markers),
         tasks_run=new.has_tasks,
+        warnings=warnings,
     )
 
 
-def _check_project(path: Path, *, pretend: bool, answers_file: str) -> Path:
+def find_project(path: Path, *, answers_file: str) -> Path:
+    """Return the root of the project at or above `path`; it must be a git work tree's root."""
     project = project_root(path, answers_file=answers_file)
     if not project.is_dir():
         raise UpdateRefusedError(f"'{path}' is not a folder.")
@@ -152,12 +230,31 @@ def _check_project(path: Path, *, pretend: bool, answers_file: str) -> Path:
         raise UpdateRefusedError(
             f"'{project}' is not the root of a git repository; updates need git to be undoable."
         )
-    if not pretend and not is_clean(project):
-        raise UpdateRefusedError(
-            f"Project '{project.name}' has uncommitted changes; commit or stash them, then "
-            "update (or preview with --diff)."
-        )
     return project
+
+
+def refuse_pending(project: Path) -> None:
+    """Refuse to start while an interrupted update waits to be finished or undone."""
+    remove_journal_leftovers(git_dir(project))
+    journal = load_journal(git_dir(project))
+    if journal is None:
+        return
+    where = "" if Path.cwd().resolve() == project.resolve() else f" {shlex.quote(str(project))}"
+    stopped = f"An update of this project from {journal.old_version} to {journal.new_version}"
+    if journal.phase is Phase.RUNNING_CODE:
+        raise UpdateRefusedError(
+            f"{stopped} was interrupted while the template's migrations or tasks ran; run "
+            f"`dlscaffold update --abort{where}` to restore the project as it was."
+        )
+    raise UpdateRefusedError(
+        f"{stopped} was interrupted; run `dlscaffold update --continue{where}` to finish it, "
+        f"or `dlscaffold update --abort{where}` to restore the project as it was."
+    )
+
+
+def _links(changes: tuple[FileChange, ...]) -> list[str]:
+    """The symlinks the update would write."""
+    return [c.path for c in changes if c.writes and c.after is not None and c.after.is_link]
 
 
 def _latest(src: str) -> str | None:
@@ -189,15 +286,42 @@ def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
     pristine.store(pristine.cache_key(src, recorded.commit, recorded.data), digests)
 
 
-def _apply(project: Path, changes: tuple[FileChange, ...], new: Render, base: Render) -> None:
-    """Write the changes, then run migrations and tasks, all undone if anything fails."""
-    with rollback_on_failure(project) as journal:
-        new.run_migrations("before", base, project)
-        write_changes(project, changes, journal)
-        mark_unmerged(project, changes)
-        new.run_migrations("after", base, project)
-        if new.has_tasks:
-            new.run_tasks(project)
+def _apply(
+    project: Path,
+    changes: tuple[FileChange, ...],
+    new: Render,
+    base: Render,
+    *,
+    versions: tuple[str, str],
+) -> None:
+    """Journal the update, write it, run migrations and tasks; undo it all if anything fails."""
+    before_code = bool(new.migrations("before", base))
+    after_code = new.has_tasks or bool(new.migrations("after", base))
+    gitdir = git_dir(project)
+    with interrupts_deferred():  # the journal is complete or absent
+        journal = start_journal(
+            project,
+            gitdir,
+            head=head_commit(project),
+            old_version=versions[0],
+            new_version=versions[1],
+            writes=planned_writes(changes),
+            index_info=unmerged_index_info(project, changes),
+            phase=Phase.RUNNING_CODE if before_code else Phase.WRITING,
+        )
+    try:
+        if before_code:
+            new.run_migrations("before", base, project)
+        redo(project, journal)
+        if after_code:
+            journal = set_phase(journal, Phase.RUNNING_CODE)
+            new.run_migrations("after", base, project)
+            if new.has_tasks:
+                new.run_tasks(project)
+        sync_paths(project, [*(step.path for step in journal.steps), str(gitdir / "index")])
+        finish_journal(journal)
+    except BaseException as error:
+        roll_back(project, journal, error)
 
 
 __all__ = ["RecordedAnswers", "UpdateRefusedError", "UpdateResult", "update_project"]

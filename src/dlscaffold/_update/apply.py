@@ -1,36 +1,52 @@
-"""Write a planned update into the project, and record conflicts in git's index.
+"""Write a journaled update into the project, and record conflicts in git's index.
 
-Conflicted files get the three index stages a real merge leaves, so `git status` shows them
-as unmerged and `git mergetool` works on them, as after `copier update`.
+`redo` brings every path of the journal to its new content, skipping those already there,
+so the same function writes an update the first time and finishes one that was killed
+(`update --continue`). Conflicted files get the three index stages a real merge leaves, so
+`git status` shows them as unmerged and `git mergetool` works on them, as after `copier
+update`.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
-from dlscaffold._generated.entries import write_entry
+from dlscaffold._generated.entries import Entry, read_entry, write_entry
 from dlscaffold._git import git
+from dlscaffold._update.journal import Journal
 from dlscaffold._update.plan import FileChange, Status
-from dlscaffold._update.rollback import Journal
+
+# Test hook: seconds to wait before each write, so a test can kill an update mid-way.
+WRITE_DELAY_ENV = "DLSCAFFOLD_TEST_WRITE_DELAY"
 
 
-def write_changes(project: Path, changes: Iterable[FileChange], journal: Journal) -> None:
-    """Make the project hold each change's `after` content, deletions first.
+def planned_writes(changes: Iterable[FileChange]) -> list[tuple[str, Entry | None]]:
+    """Return (path, new entry or None to remove) for each change that writes, removals first.
 
-    Deleting first lets a path change between file and folder in one update.
+    Removing first lets a path change between file and folder in one update.
     """
-    for change in sorted(changes, key=lambda c: c.after is not None):
-        if not change.writes:
-            continue
-        path = project / change.path
-        journal.touched.append((path, change.before))
-        if change.after is None:
-            path.unlink()
+    writing = [change for change in changes if change.writes]
+    return [(c.path, c.after) for c in sorted(writing, key=lambda c: c.after is not None)]
+
+
+def redo(project: Path, journal: Journal) -> None:
+    """Make every path of `journal` hold its new content, then mark the conflicts."""
+    delay = float(os.environ.get(WRITE_DELAY_ENV) or 0)
+    for step in journal.steps:
+        if delay:
+            time.sleep(delay)
+        path = project / step.path
+        if step.after is None:
+            if path.is_symlink() or path.is_file():
+                path.unlink()
             _prune_empty_parents(path.parent, project)
-        else:
-            write_entry(path, change.after)
+        elif read_entry(path) != step.after:
+            write_entry(path, step.after)
+    apply_index_info(project, journal.index_info)
 
 
 def _prune_empty_parents(folder: Path, root: Path) -> None:
@@ -39,8 +55,11 @@ def _prune_empty_parents(folder: Path, root: Path) -> None:
         folder = folder.parent
 
 
-def mark_unmerged(project: Path, changes: Iterable[FileChange]) -> None:
-    """Give each conflicted file index stages 1 (base), 2 (project) and 3 (template)."""
+def unmerged_index_info(project: Path, changes: Iterable[FileChange]) -> str:
+    """Return the index lines giving each conflict stages 1 (base), 2 (project), 3 (template).
+
+    The blobs are written to the object database now, before any file changes.
+    """
     lines = []
     for change in changes:
         if change.status is not Status.CONFLICT or change.before is None:
@@ -52,12 +71,17 @@ def mark_unmerged(project: Path, changes: Iterable[FileChange]) -> None:
         lines.append(f"{mode} {_blob(project, change.before.data)} 2\t{change.path}")
         if change.template is not None:
             lines.append(f"{mode} {_blob(project, change.template.data)} 3\t{change.path}")
-    if lines:
+    return "".join(line + "\n" for line in lines)
+
+
+def apply_index_info(project: Path, index_info: str) -> None:
+    """Feed `index_info` to `git update-index --index-info` (idempotent)."""
+    if index_info:
         subprocess.run(
             ["git", "update-index", "--index-info"],
             cwd=project,
             check=True,
-            input="\n".join(lines) + "\n",
+            input=index_info,
             text=True,
             capture_output=True,
         )

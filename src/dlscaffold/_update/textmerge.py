@@ -26,7 +26,7 @@ def merge_text(
         args = ["git", "merge-file", "-p", *(arg for label in LABELS for arg in ("-L", label))]
         if diff3:
             args.append("--diff3")
-        proc = subprocess.run([*args, *paths], capture_output=True, check=False)
+        proc = subprocess.run([*args, "--", *paths], capture_output=True, check=False)
     if proc.returncode < 0 or proc.returncode > 127:
         raise OSError(f"git merge-file failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout, proc.returncode
