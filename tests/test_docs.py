@@ -7,14 +7,25 @@ import os
 import re
 import subprocess
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 
+# docs/cli.md is generated with typer >= 0.29; older releases (the `lowest` CI job installs
+# typer's lower bound) format the same CLI differently, e.g. `{dest}` for `DEST`.
+CLI_DOCS_TYPER = "0.29"
+
+
 @pytest.mark.skipif(not DOCS.is_dir(), reason="needs the source checkout")
+@pytest.mark.skipif(
+    Version(version("typer")) < Version(CLI_DOCS_TYPER),
+    reason=f"docs/cli.md is generated with typer >= {CLI_DOCS_TYPER}",
+)
 def test_cli_reference_is_current(tmp_path: Path) -> None:
     out = tmp_path / "cli.md"
     subprocess.run(
