@@ -161,7 +161,10 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
     )
 
     console = err_console()
-    hidden = _state["quiet"] or not console.is_terminal
+    if _state["quiet"] or not console.is_terminal:
+        # No Progress at all: a disabled one still prints a blank line on exit (rich < 15).
+        yield lambda _description, _total: lambda _done: None
+        return
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -169,7 +172,7 @@ def progress_bars() -> Iterator[Callable[[str, int], Callable[[int], None]]]:
         TransferSpeedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=True, disable=hidden) as bars:
+    with Progress(*columns, console=console, transient=True) as bars:
 
         def start(description: str, total: int) -> Callable[[int], None]:
             task = bars.add_task(escape(description), total=total)

@@ -11,7 +11,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dlscaffold.errors import (
     InvalidAnswerError,
@@ -43,14 +43,17 @@ def _worker_class() -> type[Worker]:
     """
     from copier._main import Worker
 
+    # The property's getter (on the class, mypy sees the getter's type, not the property).
+    base_relpath: Callable[[Worker], Path] = Worker.answers_relpath.fget  # type: ignore[attr-defined]
+
     class OnceWorker(Worker):
         @property
         def answers_relpath(self) -> Path:
             memo = self.__dict__.get("_answers_relpath_memo")
-            return memo if memo is not None else Worker.answers_relpath.fget(self)
+            return memo if memo is not None else base_relpath(self)
 
         def _render_template(self) -> None:
-            object.__setattr__(self, "_answers_relpath_memo", Worker.answers_relpath.fget(self))
+            object.__setattr__(self, "_answers_relpath_memo", base_relpath(self))
             try:
                 super()._render_template()
             finally:
@@ -69,13 +72,16 @@ def _questions(worker: Worker, src: str, vcs_ref: str | None) -> dict[str, Any]:
             return dict(worker.template.questions_data)
     except Exception as error:  # copier raises ValueError, OSError or plumbum errors here
         label = "dlscaffold's default template" if is_default_template(src) else f"'{src}'"
-        if vcs_ref and "Unknown revision" in str(error):
+        # copier 9.19.1 says "Unknown revision"; older releases pass git's message through.
+        if vcs_ref and any(text in str(error) for text in _UNKNOWN_REVISION):
             raise TemplateNotFoundError(
                 f"Template version '{vcs_ref}' does not exist in {label}; versions are git "
                 "tags such as v0.1.0."
             ) from error
         raise TemplateNotFoundError(f"Cannot use template {label}: {_one_line(error)}") from error
 
+
+_UNKNOWN_REVISION = ("Unknown revision", "did not match any file(s) known to git")
 
 _CASTS: dict[str, Any] = {"int": int, "float": float}
 _BOOLS = {"true", "false", "yes", "no", "on", "off", "1", "0", "y", "n"}
@@ -215,7 +221,9 @@ def rendered(
                 raise error.__cause__ from None
             raise InvalidAnswerError(_one_line(error)) from error
 
-        def run_in_project(tasks: list[Any], project: Path, operation: str = "update") -> None:
+        def run_in_project(
+            tasks: list[Any], project: Path, operation: Literal["copy", "update"] = "update"
+        ) -> None:
             # Run the already-loaded template's tasks in the real project: the internal
             # renders skipped them, so they run exactly once, where they belong.
             worker.dst_path = project
@@ -228,7 +236,8 @@ def rendered(
                 _operation.reset(token)
 
         def migrations(stage: str, old: Render) -> list[Any]:
-            return list(worker.template.migration_tasks(stage, old.template))
+            when = cast(Literal["before", "after"], stage)
+            return list(worker.template.migration_tasks(when, old.template))
 
         version = worker.template.version
         yield Render(
@@ -268,7 +277,7 @@ def _prompts_need_a_terminal(*, enabled: bool) -> Iterator[None]:
         yield
         return
 
-    def refuse(questions: list[dict[str, Any]], **_kwargs: Any) -> dict[str, Any]:
+    def refuse(questions: Any, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
         name = questions[0].get("name", "?") if questions else "?"
         raise NoTerminalError(
             f"Question '{name}' needs an answer and input is not a terminal: pass "

@@ -1,0 +1,144 @@
+"""Every copier internal that dlscaffold._engine relies on, named and checked for its shape.
+
+copier's public API (`run_copy`, `run_update`) cannot show a template's questions before
+rendering, run tasks in another folder or replace the prompt, so `_engine` uses names that
+copier does not promise to keep. A copier release that moves or reshapes one of them must
+fail here, in CI, with the name in the message, not later in a user's `dlscaffold new`.
+When one of these tests fails, adapt `src/dlscaffold/_engine.py` (or the copier upper bound
+in pyproject.toml) and this list together.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import dataclasses
+import inspect
+from functools import cached_property
+from importlib.metadata import version
+
+import copier._main
+import copier._template
+import copier.errors
+import pytest
+from packaging.version import Version
+
+COPIER = Version(version("copier"))
+
+
+def parameters(function: object) -> list[str]:
+    """The parameter names of `function`, `self` included."""
+    assert callable(function), f"{function!r} is not callable"
+    return list(inspect.signature(function).parameters)
+
+
+def test_worker_class_is_where_engine_imports_it() -> None:
+    # _engine: `from copier._main import Worker`, subclassed and used as a context manager.
+    worker = copier._main.Worker
+    assert inspect.isclass(worker)
+    assert callable(worker.__enter__) and callable(worker.__exit__)
+
+
+def test_worker_accepts_the_keyword_arguments_engine_passes() -> None:
+    # _engine.rendered() builds the worker with exactly these keywords.
+    fields = {field.name for field in dataclasses.fields(copier._main.Worker)}
+    used = {
+        "src_path", "dst_path", "vcs_ref", "data", "defaults", "unsafe", "quiet",
+        "skip_tasks", "overwrite", "cleanup_on_error", "exclude", "user_defaults",
+    }  # fmt: skip
+    assert used <= fields, f"Worker lost {sorted(used - fields)}"
+
+
+def test_worker_answers_relpath_is_a_property() -> None:
+    # _engine.OnceWorker overrides it and calls `Worker.answers_relpath.fget(self)`.
+    attribute = inspect.getattr_static(copier._main.Worker, "answers_relpath")
+    assert isinstance(attribute, property) and attribute.fget is not None
+    assert parameters(attribute.fget) == ["self"]
+
+
+def test_worker_render_template_takes_no_arguments() -> None:
+    # _engine.OnceWorker wraps `_render_template(self)`, which run_copy() calls.
+    assert parameters(copier._main.Worker._render_template) == ["self"]
+    source = inspect.getsource(copier._main.Worker.run_copy)
+    assert "self._render_template()" in source
+
+
+@pytest.mark.parametrize("name", ["template", "subproject", "match_skip"])
+def test_worker_cached_properties(name: str) -> None:
+    # `template` and `match_skip` are read; `del worker.subproject` resets the cached
+    # subproject when the worker moves to the real project to run tasks there.
+    attribute = inspect.getattr_static(copier._main.Worker, name)
+    assert isinstance(attribute, cached_property), f"Worker.{name} is no longer cached"
+
+
+def test_worker_methods_engine_calls() -> None:
+    assert parameters(copier._main.Worker.run_copy) == ["self"]
+    assert parameters(copier._main.Worker._execute_tasks) == ["self", "tasks"]
+
+
+def test_worker_git_index_sync_hook() -> None:
+    # A speed-up only: _engine replaces this per-file `git config` call on scratch renders
+    # when it exists (copier 9.7 has none). Seen in copier 9.19; if a newer copier drops or
+    # renames it, renders get slower without failing, so say so here.
+    name = "_sync_git_index_executable_bit"
+    if COPIER < Version("9.19"):
+        pytest.skip(f"copier {COPIER} predates {name}")
+    method = getattr(copier._main.Worker, name, None)
+    assert method is not None, f"copier {COPIER} dropped Worker.{name}: update _skip_index_sync"
+    assert parameters(method) == ["self", "dst_relpath", "src_mode"]
+
+
+def test_operation_is_a_context_variable() -> None:
+    # _engine sets copier._main._operation to "update" or "copy" while running tasks, as
+    # templates read it through the `_copier_operation` variable.
+    assert isinstance(copier._main._operation, contextvars.ContextVar)
+
+
+def test_prompt_is_looked_up_in_copier_main() -> None:
+    # _engine replaces the module global `copier._main.unsafe_prompt` to refuse prompting
+    # without a terminal; that only works while Worker calls it by that global name.
+    assert callable(copier._main.unsafe_prompt)
+    source = inspect.getsource(copier._main.Worker)
+    assert "unsafe_prompt(" in source
+
+
+@pytest.mark.parametrize(
+    "name", ["questions_data", "version", "commit", "exclude", "tasks"]
+)  # fmt: skip
+def test_template_attributes(name: str) -> None:
+    # Read from `worker.template` by _engine.rendered().
+    attribute = inspect.getattr_static(copier._template.Template, name)
+    assert isinstance(attribute, property | cached_property), f"Template.{name} moved"
+
+
+def test_template_migration_tasks() -> None:
+    assert parameters(copier._template.Template.migration_tasks) == [
+        "self",
+        "stage",
+        "from_template",
+    ]
+
+
+@pytest.mark.parametrize("name", ["UnsafeTemplateError", "UserMessageError"])
+def test_errors_engine_catches(name: str) -> None:
+    error = getattr(copier.errors, name)
+    assert issubclass(error, Exception)
+
+
+def test_engine_names_no_other_copier_internal() -> None:
+    # Keep this file complete: every `copier` import in _engine must be listed above.
+    from pathlib import Path
+
+    engine = Path(__file__).resolve().parents[1] / "src" / "dlscaffold" / "_engine.py"
+    if not engine.is_file():
+        pytest.skip("needs the source checkout")
+    imports = {
+        line.strip()
+        for line in engine.read_text().splitlines()
+        if line.strip().startswith(("from copier", "import copier"))
+    }
+    assert imports <= {
+        "from copier._main import Worker",
+        "from copier._main import _operation",
+        "from copier.errors import UnsafeTemplateError, UserMessageError",
+        "import copier._main",
+    }, imports
