@@ -17,7 +17,7 @@ import yaml
 
 from dlscaffold._data.link import LinkedDataset, link_dataset
 from dlscaffold._engine import rendered
-from dlscaffold._example_data import ensure_digits
+from dlscaffold._example_data import EXAMPLE_DATASET_NAME, ensure_digits
 from dlscaffold._fs import make_staging_dir
 from dlscaffold._generated.answers import ANSWERS_FILE
 from dlscaffold._generated.pristine import remember_render
@@ -150,10 +150,16 @@ def _datasets_to_link(
     links: Mapping[str, str | Path] | None,
     example_data: bool,
 ) -> dict[str, str | Path]:
+    """The datasets to link: those given, plus the example when the config trains on it.
+
+    The example is linked under its own name only: a project configured for another dataset
+    (`--data dataset_name=shapes`) gets no digits posing as `data/shapes`.
+    """
     chosen = dict(links or {})
-    dataset_name = answers.get("dataset_name", "digits")
-    if is_default_template(template) and example_data and dataset_name not in chosen:
-        chosen[dataset_name] = ensure_digits()
+    dataset_name = answers.get("dataset_name", EXAMPLE_DATASET_NAME)
+    wants_example = example_data and dataset_name == EXAMPLE_DATASET_NAME
+    if is_default_template(template) and wants_example and dataset_name not in chosen:
+        chosen[EXAMPLE_DATASET_NAME] = ensure_digits()
     return chosen
 
 
