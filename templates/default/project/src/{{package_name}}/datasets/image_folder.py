@@ -77,7 +77,12 @@ class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
         if cached is not None:
             return cached
         path = self.samples[index][0]
-        array = load_image(Path(path), channels=self.channels, max_pixels=self.max_pixels)
+        array = load_image(
+            Path(path),
+            channels=self.channels,
+            image_size=self.transform.leading_size,
+            max_pixels=self.max_pixels,
+        )
         pixels = self.transform.prepare(torch.from_numpy(array))
         if self._cache is not None:
             self._cache[index] = pixels

@@ -16,6 +16,7 @@ from ..errors import ImageReadError
 
 # Pillow's own limit (about 89 million pixels, a 9459 x 9459 image); `data.max_image_pixels`.
 DEFAULT_MAX_PIXELS = 89_478_485
+EXIF_ORIENTATION = 0x0112
 # Modes holding more than 8 bits per pixel, scaled to 0-255 by their range.
 _WIDE_MODES = {"I": 65535.0, "I;16": 65535.0, "I;16B": 65535.0, "I;16L": 65535.0, "F": 1.0}
 
@@ -43,7 +44,9 @@ def load_image(
                         f"{opened.width}x{opened.height} pixels, more than "
                         f"data.max_image_pixels={max_pixels} (a decompression bomb?)",
                     )
-                image = ImageOps.exif_transpose(opened)
+                image = opened
+                if opened.getexif().get(EXIF_ORIENTATION, 1) != 1:  # else: no copy needed
+                    image = ImageOps.exif_transpose(opened)
                 image = _convert(image, channels)
         if image_size is not None:
             height, width = image_size

@@ -20,7 +20,7 @@ implementation keeps training and inference identical wherever the project runs.
         - center_crop: [32, 32]
         - normalize: {mean: 0.5, std: 0.25}
 
-Geometric transforms keep the dtype (uint8 in, uint8 out, rounded like torchvision);
+Geometric transforms keep the dtype (uint8 in, uint8 out; resize by Pillow's bilinear filter);
 `color_jitter` and `normalize` work on floats in [0, 1], converted on the way. Random draws use
 torch's global generator, which the trainer seeds and checkpoints.
 """
@@ -30,7 +30,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import torch
+from PIL import Image as PILImage
 from torch.nn import functional as F
 
 from ..errors import ConfigError
@@ -73,6 +75,12 @@ class Pipeline:
         return self.finish(self.prepare(image))
 
     @property
+    def leading_size(self) -> tuple[int, int] | None:
+        """The (height, width) of a first `resize` to a fixed size: done while decoding."""
+        first = self.steps[0] if self.steps else None
+        return first.out_size if first is not None and first.name == "resize" else None
+
+    @property
     def out_size(self) -> tuple[int, int] | None:
         """The (height, width) every output has, when the steps fix it."""
         for step in reversed(self.steps):
@@ -96,13 +104,13 @@ def default_pipeline(image_size: Sequence[int], mean: float, std: float) -> list
 def build_pipeline(spec: Sequence[Any], *, key: str) -> Pipeline:
     """Parse a pipeline from config; a bad entry is a ConfigError naming `key[i].name`."""
     if not isinstance(spec, Sequence) or isinstance(spec, str):
-        raise ConfigError(f"'{key}' must be a list of transforms, e.g. [{{hflip: 0.5}}]")
+        raise ConfigError(f"'{key}' must be a list of transforms, e.g. [" + "{hflip: 0.5}]")
     steps = []
     for position, entry in enumerate(spec):
         where = f"{key}[{position}]"
         if not isinstance(entry, dict) or len(entry) != 1:
             raise ConfigError(
-                f"'{where}' must be one `name: arguments` mapping, e.g. {{resize: [32, 32]}}"
+                f"'{where}' must be one `name: arguments` mapping, e.g. " + "{resize: [32, 32]}"
             )
         ((name, arg),) = entry.items()
         if name not in BUILDERS:
@@ -179,13 +187,22 @@ def _channel_values(value: Any, *, what: str, positive: bool = False) -> list[fl
 
 
 def resize_image(image: Image, size: tuple[int, int]) -> Image:
-    """Bilinear, antialiased resize to (height, width); a no-op at that size already."""
+    """Bilinear, antialiased resize to (height, width); a no-op at that size already.
+
+    uint8 images are resized by Pillow, exactly as `load_image(image_size=...)` does when the
+    pipeline starts with this resize (the dataset then resizes while decoding, saving a copy).
+    """
     if tuple(image.shape[-2:]) == size:
         return image
-    out = F.interpolate(
-        image[None].float(), size=size, mode="bilinear", antialias=True, align_corners=False
+    if image.dtype == torch.uint8:
+        array = np.ascontiguousarray(image.permute(1, 2, 0).numpy())
+        pil = PILImage.fromarray(array[..., 0] if array.shape[2] == 1 else array)
+        resized = np.asarray(pil.resize((size[1], size[0]), PILImage.Resampling.BILINEAR))
+        out = torch.from_numpy(resized.copy())
+        return out[None] if out.ndim == 2 else out.permute(2, 0, 1)
+    return F.interpolate(
+        image[None], size=size, mode="bilinear", antialias=True, align_corners=False
     )[0]
-    return out.round_().clamp_(0, 255).to(torch.uint8) if image.dtype == torch.uint8 else out
 
 
 def _shorter_side(image: Image, side: int) -> tuple[int, int]:
@@ -299,7 +316,7 @@ def _flip(name: str, dim: int) -> Callable[[Any], Step]:
 
 def _normalize(arg: Any) -> Step:
     if not isinstance(arg, dict):
-        raise ValueError(f"expected {{mean: ..., std: ...}}, got {arg!r}")
+        raise ValueError("expected {mean: ..., std: ...}, got " + repr(arg))
     options = _options(arg, {"mean": None, "std": None}, first="mean")
     mean = torch.tensor(_channel_values(options["mean"], what="mean"))[:, None, None]
     std = torch.tensor(_channel_values(options["std"], what="std", positive=True))[:, None, None]
@@ -312,7 +329,7 @@ def _normalize(arg: Any) -> Step:
 
 def _color_jitter(arg: Any) -> Step:
     if not isinstance(arg, dict):
-        raise ValueError(f"expected {{brightness: ..., contrast: ..., ...}}, got {arg!r}")
+        raise ValueError("expected {brightness: ..., contrast: ..., ...}, got " + repr(arg))
     defaults = {"brightness": 0.0, "contrast": 0.0, "saturation": 0.0, "hue": 0.0}
     options = _options(arg, defaults, first="brightness")
     ranges = {}
