@@ -18,6 +18,9 @@ from dlscaffold._fs import make_staging_dir
 from dlscaffold.errors import UserError
 
 EXAMPLE_DATASETS_HOME = "~/.local/share/dlscaffold/datasets"
+# The example's own name: it is linked as `data/digits`, and only into a project whose config
+# trains on `digits` (never under another name a user chose for their own data).
+EXAMPLE_DATASET_NAME = "digits"
 DIGITS_CSV = Path(__file__).parent / "example_data" / "digits.csv.gz"
 DIGITS_CLASSES = 10
 DIGITS_FILES = 1797
@@ -40,7 +43,7 @@ def ensure_digits() -> Path:
         UserError: The folder exists but is damaged. It is never repaired here: other
             projects may link it, and it is read-only; the message says how to remove it.
     """
-    root = example_datasets_home() / "digits"
+    root = example_datasets_home() / EXAMPLE_DATASET_NAME
     if root.is_dir():
         _check_digits(root)
         return root

@@ -22,7 +22,7 @@ from dlscaffold._data.modes import MODES_DIR, load_mode_record, undo_protection
 from dlscaffold._data.records import records_dir
 from dlscaffold._destination import reports_destination_errors
 from dlscaffold._engine import rendered
-from dlscaffold._example_data import ensure_digits
+from dlscaffold._example_data import EXAMPLE_DATASET_NAME, ensure_digits
 from dlscaffold._fs import (
     drop_staging_marker,
     hide_staging_marker,
@@ -192,10 +192,16 @@ def _datasets_to_link(
     links: Mapping[str, str | Path] | None,
     example_data: bool,
 ) -> dict[str, str | Path]:
+    """The datasets to link: those given, plus the example when the config trains on it.
+
+    The example is linked under its own name only: a project configured for another dataset
+    (`--data dataset_name=shapes`) gets no digits posing as `data/shapes`.
+    """
     chosen = dict(links or {})
-    dataset_name = answers.get("dataset_name", "digits")
-    if is_default_template(template) and example_data and dataset_name not in chosen:
-        chosen[dataset_name] = ensure_digits()
+    dataset_name = answers.get("dataset_name", EXAMPLE_DATASET_NAME)
+    wants_example = example_data and dataset_name == EXAMPLE_DATASET_NAME
+    if is_default_template(template) and wants_example and dataset_name not in chosen:
+        chosen[EXAMPLE_DATASET_NAME] = ensure_digits()
     return chosen
 
 

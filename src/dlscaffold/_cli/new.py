@@ -94,13 +94,23 @@ def _report(project: NewProject, dest: Path) -> None:
         _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
     package = project.answers.get("package_name")
     if package:
-        _console.info(f"Next: {_console.escape(_next_steps(dest, package))}")
+        dataset = project.answers.get("dataset_name")
+        linked = {d.name for d in project.datasets}
+        unlinked = dataset if dataset and dataset not in linked else None
+        _console.info(f"Next: {_console.escape(_next_steps(dest, package, unlinked))}")
 
 
-def _next_steps(dest: Path, package: str) -> str:
-    """The commands that take a user from the new folder to a first training run."""
+def _next_steps(dest: Path, package: str, unlinked: str | None = None) -> str:
+    """The commands that take a user from the new folder to a first training run.
+
+    `unlinked` names the dataset the config trains on when nothing was linked under that name.
+    """
     enter = "" if dest.resolve() == Path.cwd() else f"cd {shell_path(dest)} && "
-    return f"{enter}pip install -e '.[dev]' && python -m {package} train"
+    link = ""
+    if unlinked:
+        name = shlex.quote(unlinked)
+        link = f"dlscaffold data link {name} /path/to/{name} && "
+    return f"{enter}{link}pip install -e '.[dev]' && python -m {package} train"
 
 
 def shell_path(path: Path) -> str:

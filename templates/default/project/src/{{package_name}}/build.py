@@ -1,18 +1,28 @@
 """The only place where a config becomes objects; every class below takes plain arguments."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, DistributedSampler, Subset
+from torch.utils.data import DataLoader, DistributedSampler, Subset
 
-from .datasets import ImageFolderDataset, scan_image_folder, stratified_split
+from .config import unregistered_model_message
+from .datasets import (
+    DEFAULT_MAX_PIXELS,
+    ImageFolderDataset,
+    Pipeline,
+    build_pipeline,
+    default_pipeline,
+    scan_dataset,
+    split_samples,
+)
 from .errors import ConfigError
-from .networks import MLP, SmallCNN
+from .networks import MLP, SmallCNN, build_torchvision_model
 from .trainer import MetricLogger, Trainer, higher_is_better
 from .utils.checkpoint import CheckpointKeeper
 from .utils.distributed import DistInfo
@@ -25,28 +35,73 @@ class DataBundle:
     classes: list[str]
 
 
-def build_datasets(data: DictConfig) -> tuple[Dataset, Dataset, list[str]]:
-    """Scan the image folder and split it into train/val datasets."""
-    classes, samples = scan_image_folder(Path(data.root))
-    train_idx, val_idx = stratified_split(
-        [label for _, label in samples], data.val_fraction, data.split_seed
+class DataSplits(NamedTuple):
+    """The train, val and test datasets and the class names (index = label)."""
+
+    train: ImageFolderDataset
+    val: ImageFolderDataset
+    test: ImageFolderDataset
+    classes: list[str]
+
+
+def build_datasets(cfg: DictConfig) -> DataSplits:
+    """Scan the dataset folder (the whole config, or its `data` section) and split it.
+
+    A folder with `train/` and `val/` (and optionally `test/`) keeps its own splits; otherwise
+    one stratified, deterministic split by `data.val_fraction` and `data.test_fraction`. The
+    test split is empty only when the folder has no `test/` or `data.test_fraction` is 0.
+    Train samples get the `data.transforms.train` pipeline, val and test `data.transforms.eval`.
+    """
+    data = cfg.data if "data" in cfg else cfg
+    files = scan_dataset(Path(data.root))
+    splits = split_samples(
+        files,
+        val_fraction=data.val_fraction,
+        test_fraction=data.test_fraction,
+        seed=data.split_seed,
     )
-    options = {
-        "channels": data.channels,
-        "image_size": list(data.image_size),
-        "mean": data.mean,
-        "std": data.std,
-        "cache_in_memory": data.cache_in_memory,
-    }
-    train = ImageFolderDataset([samples[i] for i in train_idx], **options)
-    val = ImageFolderDataset([samples[i] for i in val_idx], **options)
-    return train, val, classes
+    return DataSplits(
+        train=build_image_dataset(data, splits["train"], train=True),
+        val=build_image_dataset(data, splits["val"], train=False),
+        test=build_image_dataset(data, splits["test"], train=False),
+        classes=files.classes,
+    )
+
+
+def build_transform(data: DictConfig, *, train: bool) -> Pipeline:
+    """The `data.transforms.train` or `.eval` pipeline (null: resize + normalize)."""
+    key = f"data.transforms.{'train' if train else 'eval'}"
+    spec = OmegaConf.select(data, f"transforms.{'train' if train else 'eval'}", default=None)
+    if spec is None:
+        spec = default_pipeline(list(data.image_size), data.mean, data.std)
+    elif OmegaConf.is_config(spec):
+        spec = OmegaConf.to_container(spec, resolve=True)
+    return build_pipeline(spec, key=key)
+
+
+def build_image_dataset(
+    data: DictConfig, samples: Sequence[tuple[Path, int]], *, train: bool = False
+) -> ImageFolderDataset:
+    """`samples` as a dataset with the config's channels, pipeline, cache and error policy.
+
+    `infer` and `evaluate` use it with `train=False`, so they see what validation saw.
+    """
+    return ImageFolderDataset(
+        samples,
+        channels=data.channels,
+        image_size=list(data.image_size),
+        cache_in_memory=data.cache_in_memory,
+        transform=build_transform(data, train=train),
+        transform_key=f"data.transforms.{'train' if train else 'eval'}",
+        on_unreadable=OmegaConf.select(data, "on_unreadable", default="error"),
+        max_pixels=OmegaConf.select(data, "max_image_pixels", default=DEFAULT_MAX_PIXELS),
+    )
 
 
 def build_dataloaders(cfg: DictConfig, *, dist: DistInfo | None = None) -> DataBundle:
     """Datasets -> loaders, honouring overfit_batches and distributed sampling."""
     data, trainer = cfg.data, cfg.trainer
-    train_ds, val_ds, classes = build_datasets(data)
+    train_ds, val_ds, _, classes = build_datasets(cfg)
     shuffle = True
     if trainer.overfit_batches > 0:
         # Learn and check the very same few samples: the loss must go to ~0.
@@ -82,9 +137,18 @@ def build_dataloaders(cfg: DictConfig, *, dist: DistInfo | None = None) -> DataB
 
 
 def build_model(
-    model: DictConfig, *, in_channels: int, image_size: list[int], num_classes: int
+    model: DictConfig,
+    *,
+    in_channels: int,
+    image_size: list[int],
+    num_classes: int,
+    load_weights: bool = True,
 ) -> nn.Module:
-    """The network named by `model.name`, sized for the data."""
+    """The network named by `model.name`, sized for the data.
+
+    A new network is registered twice: its config dataclass in `config.MODEL_SCHEMAS` and its
+    constructor here. `load_weights=False` skips `model.weights` (a checkpoint follows anyway).
+    """
     if model.name == "cnn":
         return SmallCNN(
             in_channels=in_channels,
@@ -101,16 +165,30 @@ def build_model(
             hidden=list(model.hidden),
             dropout=model.dropout,
         )
-    raise ConfigError(f"unknown model '{model.name}': choose one of cnn, mlp")
+    if OmegaConf.select(model, "library", default=None) == "torchvision":
+        return build_torchvision_model(
+            model.name,
+            num_classes=num_classes,
+            in_channels=in_channels,
+            weights=model.weights if load_weights else None,
+        )
+    raise ConfigError(unregistered_model_message(model.name))
 
 
-def build_model_for_data(cfg: DictConfig, num_classes: int) -> nn.Module:
-    """`build_model` with input shape taken from `cfg.data`."""
+def build_model_for_data(
+    cfg: DictConfig, num_classes: int, *, load_weights: bool = True
+) -> nn.Module:
+    """`build_model` with input shape taken from `cfg.data`.
+
+    Pass `load_weights=False` where a checkpoint's weights are loaded next (infer, evaluate,
+    resume), so `model.weights` need not exist on that machine.
+    """
     return build_model(
         cfg.model,
         in_channels=cfg.data.channels,
         image_size=list(cfg.data.image_size),
         num_classes=num_classes,
+        load_weights=load_weights,
     )
 
 

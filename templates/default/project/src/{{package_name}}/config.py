@@ -44,7 +44,26 @@ class MLPConfig(ModelConfig):
     dropout: float = 0.1
 
 
+@dataclass
+class TorchvisionConfig(ModelConfig):
+    """Any torchvision classification network by name (`model=torchvision model.name=...`)."""
+
+    name: str = "resnet18"
+    library: Literal["torchvision"] = "torchvision"
+    weights: str | None = None  # a local .pth file; nothing is ever downloaded
+
+
 MODEL_SCHEMAS: dict[str, type[ModelConfig]] = {"cnn": CNNConfig, "mlp": MLPConfig}
+# Configs with `library: <name>` take any network name that library builds.
+LIBRARY_SCHEMAS: dict[str, type[ModelConfig]] = {"torchvision": TorchvisionConfig}
+
+
+@dataclass
+class TransformsConfig:
+    """Pipelines of `datasets/transforms.py`; null = resize to image_size, normalize."""
+
+    train: list[Any] | None = None
+    eval: list[Any] | None = None
 
 
 @dataclass
@@ -56,7 +75,11 @@ class DataConfig:
     mean: float = 0.5
     std: float = 0.5
     val_fraction: float = 0.2
+    test_fraction: float = 0.1
     split_seed: int = 0
+    transforms: TransformsConfig = field(default_factory=TransformsConfig)
+    on_unreadable: Literal["error", "skip"] = "error"
+    max_image_pixels: int = 89_478_485
     batch_size: int = 64
     eval_batch_size: int = 256
     num_workers: int = 0
@@ -207,10 +230,26 @@ def _read_group(groups_dir: Path, group: str, choice: str) -> dict[str, Any]:
 
 def _model_schema(model: Any) -> type[ModelConfig]:
     name = model.get("name") if isinstance(model, dict) else None
+    library = model.get("library") if isinstance(model, dict) else None
+    if library is not None:
+        if library not in LIBRARY_SCHEMAS:
+            choices = ", ".join(LIBRARY_SCHEMAS)
+            raise ConfigError(f"model.library is {library!r}: choose one of {choices}")
+        return LIBRARY_SCHEMAS[library]
     if name not in MODEL_SCHEMAS:
-        choices = ", ".join(MODEL_SCHEMAS)
-        raise ConfigError(f"model.name is {name!r}: choose one of {choices} (e.g. model=cnn)")
+        raise ConfigError(unregistered_model_message(name))
     return MODEL_SCHEMAS[name]
+
+
+def unregistered_model_message(name: Any) -> str:
+    """Where a new network must be registered, for an unknown `model.name`."""
+    package = __package__ or "the package"
+    known = ", ".join([*MODEL_SCHEMAS, *LIBRARY_SCHEMAS])
+    return (
+        f"model.name is {name!r}, which is not registered (known: {known}): add its config "
+        f"dataclass to MODEL_SCHEMAS in src/{package}/config.py and its constructor to "
+        f"build_model in src/{package}/build.py"
+    )
 
 
 def _deep_merge(base: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:

@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING
 from omegaconf import DictConfig
 from PIL import Image
 
-from .datasets import load_image, scan_image_folder, stratified_split
+from .datasets import IMAGE_SUFFIXES, load_image, scan_dataset, split_samples
+from .errors import ImageReadError
 from .utils.console import warn
-from .utils.data_manifest import Manifest, compute_manifest, list_files
+from .utils.data_manifest import Manifest, compute_manifest
 from .utils.registry import record_inspection
 from .utils.runs import create_run_dir
 
@@ -29,6 +30,7 @@ class InspectionReport:
     classes: list[str]
     train_counts: Counter[str]
     val_counts: Counter[str]
+    test_counts: Counter[str]
     sizes: Counter[str]
     modes: Counter[str]
     manifest: Manifest
@@ -42,6 +44,7 @@ class InspectionReport:
             "classes": self.classes,
             "train_counts": dict(self.train_counts),
             "val_counts": dict(self.val_counts),
+            "test_counts": dict(self.test_counts),
             "sizes": dict(self.sizes),
             "modes": dict(self.modes),
             "corrupt": self.corrupt,
@@ -62,7 +65,8 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
     """
     data = cfg.data
     root = Path(data.root)
-    classes, samples = scan_image_folder(root)
+    files = scan_dataset(root)  # the loader's own listing: the same files, classes and splits
+    classes, samples = files.classes, files.samples
     sizes: Counter[str] = Counter()
     modes: Counter[str] = Counter()
     corrupt: list[str] = []
@@ -70,35 +74,41 @@ def inspect_dataset(cfg: DictConfig, *, samples_per_class: int = 8) -> Inspectio
     for path, label in samples:
         try:
             with Image.open(path) as image:
-                image.load()
-                sizes[f"{image.width}x{image.height}"] += 1
-                modes[image.mode] += 1
-        except (OSError, SyntaxError, ValueError):
+                size, mode = f"{image.width}x{image.height}", image.mode
+            load_image(path, channels=data.channels, max_pixels=data.max_image_pixels)
+        except (ImageReadError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             corrupt.append(path.relative_to(root).as_posix())
             continue
+        sizes[size] += 1
+        modes[mode] += 1
         readable.setdefault(label, []).append(path)
-    train_idx, val_idx = stratified_split(
-        [label for _, label in samples], data.val_fraction, data.split_seed
+    splits = split_samples(
+        files,
+        val_fraction=data.val_fraction,
+        test_fraction=data.test_fraction,
+        seed=data.split_seed,
     )
-    used = {path.relative_to(root).as_posix() for path, _ in samples}
+    counts = {name: Counter(classes[label] for _, label in splits[name]) for name in splits}
     report = InspectionReport(
         run_dir=create_run_dir(Path(cfg.paths.logs), f"inspect-{data.name}"),
         classes=classes,
-        train_counts=Counter(classes[samples[i][1]] for i in train_idx),
-        val_counts=Counter(classes[samples[i][1]] for i in val_idx),
+        train_counts=counts["train"],
+        val_counts=counts["val"],
+        test_counts=counts["test"],
         sizes=sizes,
         modes=modes,
         manifest=compute_manifest(root),
         corrupt=corrupt,
-        unused=[relpath for relpath, _ in list_files(root) if relpath not in used],
+        unused=files.unused,
         warnings=config_mismatches(modes, sizes, data.channels, list(data.image_size)),
     )
     if report.unused:
         shown = ", ".join(report.unused[:5]) + (", ..." if len(report.unused) > 5 else "")
+        layout = "train|val|test/<class>/<file>" if files.presplit else "<class>/<file>"
         report.warnings.append(
-            f"{len(report.unused)} of {report.manifest.files} files are not images in a class "
-            f"folder (<class>/<file>.png) and are not used: {shown}; the table counts the "
-            f"{len(samples)} images"
+            f"{len(report.unused)} of {report.manifest.files} files are not images "
+            f"({', '.join(IMAGE_SUFFIXES)}) at {layout} and are not used: {shown}; the table "
+            f"counts the {len(samples)} images"
         )
     for message in report.warnings:
         warn(message)
@@ -198,7 +208,7 @@ def _plot_balance(report: InspectionReport, out: Path) -> None:
 
 
 def balance_figure(report: InspectionReport) -> "Figure":
-    """Stacked train/val bars per class; the legend sits beside the axes, never over a bar."""
+    """Stacked train/val/test bars per class; the legend sits beside the axes, never over a bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -207,9 +217,11 @@ def balance_figure(report: InspectionReport) -> "Figure":
     names = report.classes
     train = [report.train_counts[n] for n in names]
     val = [report.val_counts[n] for n in names]
+    test = [report.test_counts[n] for n in names]
     fig, ax = plt.subplots(figsize=(max(4.0, len(names) * 0.6) + 1.0, 3.5))
     ax.bar(names, train, label="train")
     ax.bar(names, val, bottom=train, label="val")
+    ax.bar(names, test, bottom=[t + v for t, v in zip(train, val, strict=True)], label="test")
     ax.set_xlabel("class")
     ax.set_ylabel("images")
     ax.set_title("class distribution")

@@ -9,7 +9,9 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
+from .datasets.transforms import build_pipeline
 from .errors import ConfigError
+from .networks.torchvision_net import classification_names, torchvision_models
 
 Check = Callable[[Any], bool]
 
@@ -61,6 +63,8 @@ RANGES: dict[str, tuple[Check, str]] = {
     "data.image_size": each(at_least(1), length=2),
     "data.std": above(0),
     "data.val_fraction": between(0, 1, low_open=True),
+    "data.test_fraction": between(0, 1),
+    "data.max_image_pixels": at_least(1),
     "data.split_seed": at_least(0),
     "data.batch_size": at_least(1),
     "data.eval_batch_size": at_least(1),
@@ -94,6 +98,44 @@ def check_ranges(cfg: DictConfig) -> None:
         plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
         if not check(plain):
             raise ConfigError(f"invalid value for '{key}': {plain!r} (allowed: {allowed})")
+    check_data(cfg)
+    check_model_library(cfg)
+
+
+def check_model_library(cfg: DictConfig) -> None:
+    """A library network (`model=torchvision`): the library imports and knows the name."""
+    if OmegaConf.select(cfg, "model.library", default=None) != "torchvision":
+        return
+    models = torchvision_models()
+    names = classification_names(models)
+    if cfg.model.name not in names:
+        raise ConfigError(
+            f"invalid value for 'model.name': '{cfg.model.name}' is no torchvision "
+            f"classification network; choose one of {', '.join(names)}"
+        )
+
+
+def check_data(cfg: DictConfig) -> None:
+    """The split fractions together, and the transform pipelines (parsed, never run)."""
+    data = cfg.get("data")
+    if data is None:
+        return
+    if data.val_fraction + data.test_fraction >= 1:
+        raise ConfigError(
+            f"invalid values for 'data.val_fraction' ({data.val_fraction}) and "
+            f"'data.test_fraction' ({data.test_fraction}): together they must be below 1"
+        )
+    for split in ("train", "eval"):
+        spec = OmegaConf.select(data, f"transforms.{split}", default=None)
+        if spec is None:
+            continue
+        key = f"data.transforms.{split}"
+        out_size = build_pipeline(OmegaConf.to_container(spec, resolve=True), key=key).out_size
+        if out_size is not None and list(out_size) != list(data.image_size):
+            raise ConfigError(
+                f"'{key}' ends at size {list(out_size)} but data.image_size is "
+                f"{list(data.image_size)}: make its last resize or crop produce data.image_size"
+            )
 
 
 _ABSENT = object()

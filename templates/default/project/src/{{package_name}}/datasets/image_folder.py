@@ -1,81 +1,31 @@
-"""Images stored as `<root>/<class_name>/<file>.png`, read with Pillow (no torchvision needed)."""
+"""A classification dataset over image files: Pillow decodes, a config pipeline transforms."""
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
-import numpy as np
 import torch
-from PIL import Image, UnidentifiedImageError
 from torch.utils.data import Dataset
 
-from ..errors import DatasetNotFoundError, ImageReadError, require_dataset
+from ..errors import ConfigError, ImageReadError
+from ..utils.console import warn
+from .images import DEFAULT_MAX_PIXELS, load_image
+from .scan import IMAGE_SUFFIXES, Sample
+from .transforms import Pipeline, build_pipeline, default_pipeline
 
-IMAGE_SUFFIXES = (".png",)
-
-Sample = tuple[Path, int]
-
-
-def scan_image_folder(root: Path) -> tuple[list[str], list[Sample]]:
-    """Return the sorted class names and (path, class index) samples under `root`.
-
-    Hidden files and folders (starting with `.`) are skipped, so listings stay stable.
-    """
-    root = require_dataset(root)
-    classes = sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    samples = [
-        (path, index)
-        for index, name in enumerate(classes)
-        for path in sorted((root / name).iterdir())
-        if path.suffix.lower() in IMAGE_SUFFIXES and not path.name.startswith(".")
-    ]
-    if not samples:
-        raise DatasetNotFoundError(
-            f"no images found under {root}: expected {root}/<class_name>/<file>.png"
-        )
-    return classes, samples
-
-
-def stratified_split(
-    labels: Sequence[int], val_fraction: float, seed: int
-) -> tuple[list[int], list[int]]:
-    """Split indices into train/val keeping class proportions; same seed, same split."""
-    if not 0.0 <= val_fraction < 1.0:
-        raise ValueError(f"val_fraction must be in [0, 1), got {val_fraction}")
-    generator = torch.Generator().manual_seed(seed)
-    by_class: dict[int, list[int]] = {}
-    for index, label in enumerate(labels):
-        by_class.setdefault(label, []).append(index)
-    train: list[int] = []
-    val: list[int] = []
-    for label in sorted(by_class):
-        indices = by_class[label]
-        order = torch.randperm(len(indices), generator=generator).tolist()
-        n_val = round(len(indices) * val_fraction)
-        val += [indices[i] for i in order[:n_val]]
-        train += [indices[i] for i in order[n_val:]]
-    return sorted(train), sorted(val)
-
-
-def load_image(path: Path, *, channels: int, image_size: Sequence[int]) -> np.ndarray:
-    """Read one image as a uint8 array of shape (channels, height, width).
-
-    An unreadable file raises ImageReadError naming it (`inspect-data` lists all of them).
-    """
-    try:
-        with Image.open(path) as image:
-            image = image.convert("L" if channels == 1 else "RGB")
-            height, width = image_size
-            if image.size != (width, height):
-                image = image.resize((width, height), Image.Resampling.BILINEAR)
-            array = np.array(image, dtype=np.uint8)  # a writable copy
-    except (UnidentifiedImageError, OSError, SyntaxError) as err:  # SyntaxError: broken PNG
-        reason = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise ImageReadError.for_file(path, reason) from None
-    return array[None] if array.ndim == 2 else array.transpose(2, 0, 1)
+__all__ = ["IMAGE_SUFFIXES", "ImageFolderDataset"]
 
 
 class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
-    """Classification samples as (normalized float image (C, H, W), class index)."""
+    """Samples as (float image (C, H, W), class index).
+
+    `transform` is the pipeline (see `transforms.py`); without one, images are resized to
+    `image_size` and normalized with `mean`/`std`. Every output must be `image_size`: a
+    pipeline ending at another size is a ConfigError naming `transform_key`.
+    `cache_in_memory` keeps each decoded image after the pipeline's deterministic head (e.g. a
+    resize), so random augmentation still differs per epoch.
+    `on_unreadable="skip"` warns once per file and serves the next readable sample instead.
+    """
 
     def __init__(
         self,
@@ -86,23 +36,65 @@ class ImageFolderDataset(Dataset[tuple[torch.Tensor, int]]):
         mean: float = 0.5,
         std: float = 0.5,
         cache_in_memory: bool = False,
+        transform: Pipeline | None = None,
+        transform_key: str = "data.transforms",
+        on_unreadable: Literal["error", "skip"] = "error",
+        max_pixels: int = DEFAULT_MAX_PIXELS,
     ) -> None:
         self.samples = list(samples)
         self.channels = channels
-        self.image_size = tuple(image_size)
-        self.mean = mean
-        self.std = std
-        self._cache: dict[int, np.ndarray] | None = {} if cache_in_memory else None
+        self.image_size = (int(image_size[0]), int(image_size[1]))
+        self.transform = transform or build_pipeline(
+            default_pipeline(image_size, mean, std), key=transform_key
+        )
+        self.transform_key = transform_key
+        self.on_unreadable = on_unreadable
+        self.max_pixels = max_pixels
+        self._cache: dict[int, torch.Tensor] | None = {} if cache_in_memory else None
+        self._skipped: set[int] = set()
 
     def __len__(self) -> int:
         return len(self.samples)
 
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
-        path, label = self.samples[index]
-        pixels = self._cache.get(index) if self._cache is not None else None
-        if pixels is None:
-            pixels = load_image(path, channels=self.channels, image_size=self.image_size)
-            if self._cache is not None:
-                self._cache[index] = pixels
-        image = torch.from_numpy(pixels).float().div_(255.0)
-        return (image - self.mean) / self.std, label
+        for offset in range(len(self.samples)):
+            position = (index + offset) % len(self.samples)
+            if position in self._skipped:
+                continue
+            try:
+                pixels = self._prepared(position)
+            except ImageReadError as err:
+                if self.on_unreadable == "error":
+                    raise
+                self._skipped.add(position)
+                warn(f"skipped {err.path}: {err.reason} (data.on_unreadable=skip)")
+                continue
+            return self._finish(pixels), self.samples[position][1]
+        raise ImageReadError(f"no readable image among the {len(self.samples)} samples")
+
+    def _prepared(self, index: int) -> torch.Tensor:
+        cached = self._cache.get(index) if self._cache is not None else None
+        if cached is not None:
+            return cached
+        path = self.samples[index][0]
+        array = load_image(
+            Path(path),
+            channels=self.channels,
+            image_size=self.transform.leading_size,
+            max_pixels=self.max_pixels,
+        )
+        pixels = self.transform.prepare(torch.from_numpy(array))
+        if self._cache is not None:
+            self._cache[index] = pixels
+        return pixels
+
+    def _finish(self, pixels: torch.Tensor) -> torch.Tensor:
+        image = self.transform.finish(pixels)
+        if tuple(image.shape) != (self.channels, *self.image_size):
+            height, width = self.image_size
+            raise ConfigError(
+                f"'{self.transform_key}' gives images of shape {tuple(image.shape)}, but the "
+                f"network expects ({self.channels}, {height}, {width}) (data.channels, "
+                "data.image_size): end the pipeline with a resize or crop to data.image_size"
+            )
+        return image

@@ -2,5 +2,6 @@
 
 from .cnn import SmallCNN
 from .mlp import MLP
+from .torchvision_net import build_torchvision_model
 
-__all__ = ["MLP", "SmallCNN"]
+__all__ = ["MLP", "SmallCNN", "build_torchvision_model"]

@@ -13,17 +13,16 @@ if TYPE_CHECKING:
 
 def print_inspection(report: "InspectionReport") -> None:
     """Counts per class and split, image sizes and modes, unreadable files."""
-    images = sum(report.train_counts.values()) + sum(report.val_counts.values())
+    splits = (report.train_counts, report.val_counts, report.test_counts)
+    images = sum(sum(counts.values()) for counts in splits)
     table = Table(title=f"{images} images ({report.manifest.bytes:,} bytes in the dataset folder)")
-    for column in ("class", "train", "val", "total"):
+    for column in ("class", "train", "val", "test", "total"):
         table.add_column(column, justify="left" if column == "class" else "right")
     for name in report.classes:
-        train, val = report.train_counts[name], report.val_counts[name]
-        table.add_row(name, str(train), str(val), str(train + val))
-    train_total, val_total = sum(report.train_counts.values()), sum(report.val_counts.values())
-    table.add_row(
-        "all", str(train_total), str(val_total), str(train_total + val_total), style="bold"
-    )
+        row = [counts[name] for counts in splits]
+        table.add_row(name, *map(str, row), str(sum(row)))
+    totals = [sum(counts.values()) for counts in splits]
+    table.add_row("all", *map(str, totals), str(sum(totals)), style="bold")
     console = Console()
     console.print(table)
     console.print("image sizes: " + ", ".join(f"{k} ({v})" for k, v in report.sizes.most_common()))
