@@ -94,9 +94,9 @@ def _report(project: NewProject, dest: Path) -> None:
         _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
     package = project.answers.get("package_name")
     if package:
-        dataset = project.answers.get("dataset_name")
+        trained_on = project.answers.get("dataset_name")
         linked = {d.name for d in project.datasets}
-        unlinked = dataset if dataset and dataset not in linked else None
+        unlinked = trained_on if trained_on and trained_on not in linked else None
         _console.info(f"Next: {_console.escape(_next_steps(dest, package, unlinked))}")
 
 
