@@ -430,3 +430,20 @@ def test_help_lists_every_finding_group_and_id(tmp_path: Path) -> None:
     text = " ".join(shown.stdout.split())
     missing = [name for group, ids in GROUPS.items() for name in (group, *ids) if name not in text]
     assert not missing, missing
+
+
+def test_a_warm_check_imports_neither_pydantic_nor_copier(project: Path) -> None:
+    """The warm path's budget (0.5 s) has no room for either (see benchmarks/bench_check.py):
+    typer's pydantic coercion is bypassed for plain parameters, copier only renders."""
+    check_project(project)  # warms the render cache
+    code = (
+        "import sys; from dlscaffold._cli import main; sys.argv = ['dlscaffold', 'check', "
+        f"{str(project)!r}, '--json', '--ignore', 'drift:x']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "loaded = sorted(m for m in ('pydantic', 'copier') if m in sys.modules)\n"
+        "print('LOADED', loaded, code, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert "LOADED [] 0" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["passed"] is True

@@ -7,7 +7,9 @@ from typing import Annotated
 import typer
 
 from dlscaffold import __version__, _console
-from dlscaffold._cli import check, data, new, update
+from dlscaffold._cli import _light_params, check, data, new, update
+
+_light_params.install()  # keeps pydantic out of the start-up (see the module)
 
 app = typer.Typer(
     name="dlscaffold",
