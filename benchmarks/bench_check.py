@@ -59,9 +59,9 @@ def in_process(project: Path, env: dict[str, str]) -> dict[str, float]:
 
 def make_default_project(parent: Path, env: dict[str, str]) -> Path:
     """A fresh project of the default template, as `dlscaffold new --defaults` makes it."""
-    command = [sys.executable, "-m", "dlscaffold", "new", "proj", "--defaults"]
+    command = [sys.executable, "-m", "dlscaffold", "new", "fresh", "--defaults"]
     subprocess.run(command, cwd=parent, env=env, check=True, capture_output=True)
-    return parent / "proj"
+    return parent / "fresh"
 
 
 def cold_and_warm(project: Path, env: dict[str, str], cache: Path) -> tuple[list, list]:
