@@ -63,8 +63,8 @@ def check_project(
             trusted = trust or is_default_template(recorded.src)
             findings += check_drift(project, src, recorded, trust=trusted)
     findings += _local_checks(project) + settings_findings
-    kept, ignored = split_ignored(findings, patterns)
-    kept = [f for f in kept if f.group not in OPT_IN_GROUPS or {"all", f.id, f.group} & chosen]
+    asked = [f for f in findings if f.group not in OPT_IN_GROUPS or {"all", f.id, f.group} & chosen]
+    kept, ignored = split_ignored(asked, patterns)
     version = recorded.commit if recorded else None
     return CheckReport(project, version, latest, tuple(kept), chosen, tuple(ignored))
 
