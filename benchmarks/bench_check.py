@@ -1,8 +1,10 @@
-"""Benchmark `dlscaffold check` on a generated 44-file project (target: under 0.5 s).
+"""Benchmark `dlscaffold check` (targets: 0.5 s warm, 1.0 s cold).
 
-Times, as fresh processes (median of REPEATS): a check with a cold render cache (as on a
-fresh CI machine that never ran `dlscaffold update`), a warm one, one without the drift
-check, and the in-process `check_project` call without interpreter start-up.
+Times, as fresh processes (median of REPEATS), on a generated 44-file project of a
+synthetic template and on a fresh project of the default template (`dlscaffold new
+--defaults`, example data linked): a check with a cold render cache (as on a fresh CI
+machine), a warm one, one without the drift check, and the in-process `check_project`
+call without interpreter start-up.
 
 Run: `python benchmarks/bench_check.py`; writes benchmarks/results/check.json and prints a
 markdown table.
@@ -55,6 +57,22 @@ def in_process(project: Path, env: dict[str, str]) -> dict[str, float]:
     return {"s": wall, "cpu_s": cpu}
 
 
+def make_default_project(parent: Path, env: dict[str, str]) -> Path:
+    """A fresh project of the default template, as `dlscaffold new --defaults` makes it."""
+    command = [sys.executable, "-m", "dlscaffold", "new", "fresh", "--defaults"]
+    subprocess.run(command, cwd=parent, env=env, check=True, capture_output=True)
+    return parent / "fresh"
+
+
+def cold_and_warm(project: Path, env: dict[str, str], cache: Path) -> tuple[list, list]:
+    """Checks with the render cache removed before each, then with it kept."""
+    cold = []
+    for _ in range(REPEATS):
+        shutil.rmtree(cache, ignore_errors=True)
+        cold.append(run_check(project, env))
+    return cold, [run_check(project, env) for _ in range(REPEATS)]
+
+
 def main() -> None:
     """Run the benchmark, write results/check.json and print a markdown table."""
     with tempfile.TemporaryDirectory(prefix="dlscaffold-bench-") as tmp_name:
@@ -63,17 +81,17 @@ def main() -> None:
         template = build_template(tmp / "template", versions=2, packed=True)
         project = make_project(template, tmp / "proj", env)
         cache = tmp / ".cache" / "dlscaffold"
-        cold = []
-        for _ in range(REPEATS):
-            shutil.rmtree(cache, ignore_errors=True)
-            cold.append(run_check(project, env))
-        warm = [run_check(project, env) for _ in range(REPEATS)]
+        cold, warm = cold_and_warm(project, env, cache)
         no_drift = [run_check(project, env, "--no-drift") for _ in range(REPEATS)]
+        default = make_default_project(tmp, env)
+        default_cold, default_warm = cold_and_warm(default, env, cache)
         cases = {
             "cold render cache (process)": medians(cold),
             "warm render cache (process)": medians(warm),
             "--no-drift (process)": medians(no_drift),
             "warm, in-process check_project": in_process(project, env),
+            "default template, cold render cache (process)": medians(default_cold),
+            "default template, warm render cache (process)": medians(default_warm),
         }
     report([{"case": c, "tool": "dlscaffold", **t} for c, t in cases.items()], "check")
 

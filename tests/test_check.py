@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 import yaml
 from helpers import git, tree_digest
 from test_update_support import commit_all, make_project, standard_template
+from user_edits import apply_edits
 
 from dlscaffold._check import EXIT_FINDINGS, EXIT_PASSED, EXIT_UPDATE_AVAILABLE, check_project
 from dlscaffold.errors import UserError
@@ -64,8 +67,14 @@ def test_drift_from_the_recorded_version_is_found(project: Path) -> None:
         ("drift-missing", "configs/eval.yaml"),
         ("drift-modified", "src/main.py"),
     ]
-    assert report.exit_code == EXIT_FINDINGS
+    assert report.exit_code == EXIT_PASSED  # drift is shown, not failed, by default
+    assert not report.failing
+    assert check_project(project, strict=True).exit_code == EXIT_FINDINGS
+    assert check_project(project, fail_on=["strict"]).exit_code == EXIT_FINDINGS
     assert ids(check_project(project, ignore=["src/*", "configs/eval.yaml"])) == []
+    assert ids(check_project(project, ignore=["drift-modified:src/*"])) == [
+        ("drift-missing", "configs/eval.yaml")
+    ]
     assert ids(check_project(project, drift=False)) == []
 
 
@@ -148,6 +157,11 @@ def test_data_links_and_tracked_artifacts(project: Path, tmp_path: Path) -> None
         ("data-unregistered-link", "data/good"),
     }
     assert all(f.group == "data" for f in report.findings)
+    # What git carries to every clone fails; the state of this machine's data only warns.
+    assert {(f.id, f.path) for f in report.failing} == {
+        ("tracked-artifact", "models/best.pt"),
+        ("data-absolute-link", "data/absolute"),
+    }
 
 
 def test_dataset_module_problems_are_reported_when_it_exists(
@@ -174,7 +188,8 @@ def test_fail_on_chooses_what_fails(tmp_path: Path, template: Path) -> None:
     (project / "src/main.py").write_text("changed\n")
     commit_all(project)
 
-    assert check_project(project).exit_code == EXIT_FINDINGS
+    assert check_project(project).exit_code == EXIT_UPDATE_AVAILABLE  # drift only warns
+    assert check_project(project, strict=True).exit_code == EXIT_FINDINGS
     assert check_project(project, fail_on=["version"]).exit_code == EXIT_UPDATE_AVAILABLE
     assert check_project(project, fail_on=["drift-modified"]).exit_code == EXIT_FINDINGS
     assert check_project(project, fail_on=["markers,configs"]).exit_code == EXIT_PASSED
@@ -219,7 +234,7 @@ def test_unreachable_template_is_a_finding(tmp_path: Path, project: Path, templa
     assert [f.id for f in report.findings] == ["template-unreachable", "drift-unchecked"]
 
 
-def test_habit_reminders_warn_but_do_not_fail_by_default(tmp_path: Path) -> None:
+def test_habit_reminders_are_reported_only_when_asked_for(tmp_path: Path) -> None:
     from dlscaffold import create_project
 
     raw = tmp_path / "raw"
@@ -230,9 +245,205 @@ def test_habit_reminders_warn_but_do_not_fail_by_default(tmp_path: Path) -> None
     ).path
 
     report = check_project(project)
-    reminders = {f.id for f in report.findings if f.group == "reminders"}
-    assert reminders == {"data-never-inspected", "data-never-verified"}
-    assert not any(report.fails(f) for f in report.findings if f.group == "reminders")
+    assert not [f for f in report.findings if f.group == "reminders"]
+    assert report.exit_code == EXIT_PASSED
 
+    asked = check_project(project, fail_on=["default,reminders"])
+    assert {f.id for f in asked.failing} == {"data-never-inspected", "data-never-verified"}
     strict = check_project(project, fail_on=["all"])
     assert {"data-never-inspected", "data-never-verified"} <= {f.id for f in strict.failing}
+
+
+def write_ignores(project: Path, *entries: str) -> None:
+    listed = ", ".join(f'"{e}"' for e in entries)
+    with (project / "pyproject.toml").open("a") as f:
+        f.write(f"\n[tool.dlscaffold.check]\nignore = [{listed}]\n")
+
+
+def test_lasting_ignores_live_in_pyproject(project: Path) -> None:
+    (project / "src/main.py").write_text("changed\n")
+    (project / "configs/eval.yaml").unlink()
+    (project / "configs/paths.yaml").write_text("root: /home/me/data\n")
+    write_ignores(
+        project,
+        "drift-modified:src/main.py",
+        "drift-modified:pyproject.toml",
+        "config-absolute-path:configs/paths.yaml",
+        "drift-modifed:src/other.py",
+    )
+    commit_all(project)
+
+    report = check_project(project, strict=True)
+
+    assert ids(report) == [
+        ("drift-missing", "configs/eval.yaml"),
+        ("settings-unknown", "pyproject.toml"),
+    ]
+    assert "'drift-modifed'" in report.findings[1].message
+    assert not report.fails(report.findings[1])  # an unknown id warns
+    assert [f.id for f in report.failing] == ["drift-missing"]
+    assert {(f.id, f.path) for f in report.ignored} == {
+        ("drift-modified", "src/main.py"),
+        ("config-absolute-path", "configs/paths.yaml"),
+    }
+    assert report.as_dict()["ignored"][0]["id"] in {"drift-modified", "config-absolute-path"}
+    # A group without a glob ignores the whole group, on top of the project's list.
+    assert [f.id for f in check_project(project, strict=True, ignore=["drift"]).failing] == []
+
+
+@pytest.mark.parametrize(
+    ("table", "expected"),
+    [
+        ('[tool.dlscaffold.check]\nignore = "drift"\n', "settings-invalid"),
+        ("[tool.dlscaffold]\ncheck = 3\n", "settings-invalid"),
+        ('tool = "dlscaffold"\n', "settings-invalid"),
+        ("[tool.dlscaffold.check]\nignroe = []\n", "settings-unknown"),
+        ("[tool.dlscaffold.check\n", "config-invalid"),
+    ],
+)
+def test_broken_check_settings_are_findings(project: Path, table: str, expected: str) -> None:
+    (project / "pyproject.toml").write_text(table)
+
+    report = check_project(project, drift=False)
+
+    assert ids(report) == [(expected, "pyproject.toml")]
+    assert report.exit_code == (EXIT_PASSED if expected == "settings-unknown" else EXIT_FINDINGS)
+
+
+# --- End to end, with the working tree's template as the newest version -----------------------
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def current_template(isolated_home: Path) -> str:
+    """Put templates/default on top of the shipped bundle in the per-user location (where
+    `dlscaffold new` and `check` find it) and return its tag: tests see what will ship."""
+    import shutil
+
+    from dlscaffold import __version__
+    from dlscaffold._template_history import record_version
+    from dlscaffold._templates import DEFAULT_TEMPLATE_SRC, shipped_bundle
+
+    bundle = Path(DEFAULT_TEMPLATE_SRC).expanduser()
+    bundle.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shipped_bundle(), bundle)
+    tag = record_version(REPO_ROOT / "templates" / "default", bundle, version=__version__)
+    return tag or git("describe", "--tags", "--abbrev=0", "HEAD", cwd=REPO_ROOT).strip()
+
+
+def dlscaffold(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "dlscaffold", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+
+
+def test_fresh_project_passes_check_without_a_warning(tmp_path: Path, current_template: str):
+    created = dlscaffold("new", "x", "--defaults", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    project = tmp_path / "x"
+    assert (project / "data/digits").is_symlink()  # `new` linked and fingerprinted it
+
+    checked = dlscaffold("check", cwd=project)
+    as_json = dlscaffold("check", "--json", cwd=project)
+
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "warn" not in checked.stdout + checked.stderr
+    assert "All checks passed" in checked.stderr
+    report = json.loads(as_json.stdout)
+    assert (report["findings"], report["exit_code"]) == ([], 0)
+    assert report["template_version"] == current_template
+
+
+def test_generated_ci_and_pre_commit_run_the_default_gate_pinned(
+    tmp_path: Path, current_template: str
+) -> None:
+    created = dlscaffold("new", "x", "--defaults", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    project = tmp_path / "x"
+    pin = f"dlscaffold=={current_template.removeprefix('v')}"
+
+    workflow = (project / ".github/workflows/ci.yml").read_text()
+    steps = yaml.safe_load(workflow)["jobs"]["test"]["steps"]
+    script = next(s["run"] for s in steps if "dlscaffold check" in s.get("run", ""))
+    assert script.split("\n")[:2] == [f'python -m pip install "{pin}"', "dlscaffold check"]
+    hooks = yaml.safe_load((project / ".pre-commit-config.yaml").read_text())
+    hook = next(h for r in hooks["repos"] for h in r["hooks"] if h["id"] == "dlscaffold-check")
+    assert (hook["entry"], hook["additional_dependencies"]) == ("dlscaffold check", [pin])
+    ours = yaml.safe_load((REPO_ROOT / ".pre-commit-hooks.yaml").read_text())
+    assert [(h["entry"], h.get("args", [])) for h in ours] == [("dlscaffold check", [])]
+
+    # A CI machine: a clone without the datasets, the default gate.
+    clone = tmp_path / "ci" / "checkout"
+    git("clone", "--quiet", str(project), str(clone), cwd=tmp_path)
+    assert not (clone / "data/digits").exists()
+    checked = dlscaffold("check", cwd=clone)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "data-missing-target" in checked.stdout  # shown, not failed
+
+
+def test_following_the_readme_keeps_check_green(tmp_path: Path, current_template: str) -> None:
+    created = dlscaffold("new", "x", "--defaults", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    project = tmp_path / "x"
+    raw = tmp_path / "raw"
+    (raw / "cat").mkdir(parents=True)
+    (raw / "cat" / "1.png").write_bytes(b"png")
+    linked = dlscaffold("data", "link", "mydata", str(raw), cwd=project)
+    assert linked.returncode == 0, linked.stderr
+    edited = apply_edits(project, "x")  # a network as the README says, a tuned config, a note
+    (project / "configs/mydata.yaml").write_text(
+        "defaults:\n  - default\n\ndata:\n  name: mydata\n  root: data/mydata\n"
+    )
+    commit_all(project, "tiny network, mydata")
+
+    checked = dlscaffold("check", "--json", cwd=project)
+    report = json.loads(checked.stdout)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert {(f["id"], f["path"], f["fails"]) for f in report["findings"]} == {
+        ("drift-modified", path, False) for path in edited
+    }
+
+    strict = dlscaffold("check", "--strict", cwd=project)
+    assert strict.returncode == EXIT_FINDINGS, strict.stdout + strict.stderr
+
+    write_ignores(project, *(f"drift-modified:{p}" for p in [*edited, "pyproject.toml"]))
+    commit_all(project, "keep my edits of template files")
+    strict = dlscaffold("check", "--strict", cwd=project)
+    assert strict.returncode == 0, strict.stdout + strict.stderr
+    assert "warn" not in strict.stdout
+    assert f"{len(edited) + 1} ignored" in strict.stderr
+
+
+def test_help_lists_every_finding_group_and_id(tmp_path: Path) -> None:
+    from dlscaffold._check.findings import GROUPS
+
+    shown = dlscaffold("check", "--help", cwd=tmp_path)
+
+    assert shown.returncode == 0, shown.stderr
+    text = " ".join(shown.stdout.split())
+    missing = [name for group, ids in GROUPS.items() for name in (group, *ids) if name not in text]
+    assert not missing, missing
+
+
+def test_a_warm_check_imports_neither_pydantic_nor_copier(project: Path) -> None:
+    """The warm path's budget (0.5 s) has no room for either (see benchmarks/bench_check.py):
+    typer's pydantic coercion is bypassed for plain parameters, copier only renders."""
+    check_project(project)  # warms the render cache
+    code = (
+        "import sys; from dlscaffold._cli import main; sys.argv = ['dlscaffold', 'check', "
+        f"{str(project)!r}, '--json', '--ignore', 'drift:x']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "loaded = sorted(m for m in ('pydantic', 'copier') if m in sys.modules)\n"
+        "print('LOADED', loaded, code, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert "LOADED [] 0" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["passed"] is True

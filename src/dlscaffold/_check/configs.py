@@ -14,6 +14,8 @@ import yaml
 from dlscaffold._check.findings import Finding
 
 CONFIG_DIRS = ("configs",)
+# libyaml's loader when PyYAML has it: the same safe subset, several times faster.
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _ABSOLUTE = re.compile(r"^(/[^/\s]|~/|[A-Za-z]:[\\/])")
 
 
@@ -71,7 +73,7 @@ def _parse(path: Path) -> list[Any]:
         return [json.loads(text)]
     if path.suffix == ".toml":
         return [tomllib.loads(text)]
-    return list(yaml.safe_load_all(text))
+    return list(yaml.load_all(text, Loader=_SAFE_LOADER))
 
 
 def _absolute_paths(value: Any, key: str = "") -> Iterator[tuple[str, str]]:

@@ -2,13 +2,11 @@
 
 What `cruft diff` shows, as findings: a template file the user changed or deleted. Paths in
 the template's `_skip_if_exists` (meant to be edited) and `_exclude` (never rendered) are
-not compared, nor are paths matching `--ignore` patterns.
+not compared; ignore patterns are applied to the findings by the caller.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from collections.abc import Collection
 from pathlib import Path
 
 from dlscaffold._check.findings import Finding
@@ -19,7 +17,7 @@ from dlscaffold.errors import DlscaffoldError
 
 
 def check_drift(
-    project: Path, src: str, recorded: RecordedAnswers, *, trust: bool, ignore: Collection[str]
+    project: Path, src: str, recorded: RecordedAnswers, *, trust: bool
 ) -> list[Finding]:
     """Compare each file of the pristine render with the project's."""
     try:
@@ -42,8 +40,6 @@ def check_drift(
         ]
     findings = []
     for rel, wanted in sorted(expected.items()):
-        if any(fnmatch.fnmatch(rel, pattern) for pattern in ignore):
-            continue
         entry = read_entry(project / rel)
         if entry is None:
             findings.append(
@@ -51,7 +47,8 @@ def check_drift(
                     "drift-missing",
                     "drift",
                     f"{rel} from template {recorded.commit} is missing.",
-                    "Restore it (`git log -- FILE`), or --ignore it if removed on purpose.",
+                    f"Restore it (`git log -- {rel}`), or add 'drift-missing:{rel}' to "
+                    "[tool.dlscaffold.check] ignore in pyproject.toml.",
                     rel,
                 )
             )
@@ -61,7 +58,8 @@ def check_drift(
                     "drift-modified",
                     "drift",
                     f"{rel} differs from template {recorded.commit}.",
-                    "Keep the edit and --ignore it, or restore the template's version.",
+                    f"Restore the template's version, or keep the edit: add 'drift-modified:{rel}' "
+                    "to [tool.dlscaffold.check] ignore in pyproject.toml.",
                     rel,
                 )
             )

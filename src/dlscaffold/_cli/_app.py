@@ -8,10 +8,12 @@ from typing import Annotated, Any
 import typer
 
 from dlscaffold import __version__, _console
-from dlscaffold._cli import _output, check, data, new, update
+from dlscaffold._cli import _light_params, _output, check, data, new, update
 from dlscaffold._cli._command import Command, Group
 from dlscaffold._cli._help import EPILOGS
 from dlscaffold.errors import DlscaffoldWarning
+
+_light_params.install()  # keeps pydantic out of the start-up (see the module)
 
 app = typer.Typer(
     name="dlscaffold",
