@@ -48,7 +48,7 @@ def install() -> bool:
         return original is not None
 
     @dataclass(frozen=True)
-    class PlainRuntimeParam(RuntimeParam):  # type: ignore[misc]
+    class PlainRuntimeParam(RuntimeParam):
         convert: Callable[[Any], Any] = str
         many: bool = False
 
