@@ -124,6 +124,16 @@ def _one_line(error: BaseException) -> str:
 
 
 @dataclass(frozen=True)
+class ReplacedAnswer:
+    """A recorded answer this template version rejects, and the answer that replaced it."""
+
+    name: str
+    old: Any
+    new: Any
+    asked: bool  # the user chose `new` at a prompt; otherwise it is the new default
+
+
+@dataclass(frozen=True)
 class Render:
     """A template version rendered into a scratch folder, without running its tasks."""
 
@@ -137,6 +147,8 @@ class Render:
     migrations: Callable[[str, Render], list[Any]]
     run_migrations: Callable[[str, Render, Path], None]
     template: Any  # copier's Template, opaque outside this module
+    replaced_answers: tuple[ReplacedAnswer, ...] = ()
+    message_after: str = ""  # the template's `_message_after_copy` (or `_update`), rendered
 
 
 @contextmanager
@@ -151,12 +163,24 @@ def rendered(
     exclude: tuple[str, ...] = (),
     checked: Mapping[str, Any] | None = None,
     user_defaults: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
+    fallback_defaults: Mapping[str, Any] | None = None,
+    operation: str = "copy",
+    on_message: Callable[[str], None] | None = None,
 ) -> Iterator[Render]:
     """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
 
-    Only questions missing from `data` are asked (none when `defaults`); the answers in
-    `checked` (the user's own) must name questions of this version; `user_defaults` replace
-    the template's defaults. `exclude` adds exclusion patterns to the template's. While the
+    Only questions missing from `data` and `recorded` are asked (none when `defaults`); the
+    answers in `checked` (the user's own) must name questions of this version;
+    `user_defaults` replace the template's defaults. `recorded` are the answers an earlier
+    version recorded (copier's "last answers"): each is kept where this version accepts it;
+    one it rejects (a choice removed, a validator tightened) is answered anew, as `copier
+    update` does: with the new default under `defaults` or without a terminal, at a prompt
+    that shows the old value otherwise; `Render.replaced_answers` lists them. `exclude`
+    adds exclusion patterns to the template's. `fallback_defaults` are defaults only for
+    questions the template leaves without one. The template's `_message_before_<operation>`
+    (`copy` or `update`) goes to `on_message` before any question is asked;
+    `Render.message_after` holds its `_message_after_<operation>`. While the
     context is open, `Render.run_tasks(project, operation)` runs the template's tasks once in
     `project`, from the same template clone (no further clone).
     """
@@ -173,8 +197,18 @@ def rendered(
         # destination's git index; a scratch folder has no git index, so each call (a third
         # of an update's time) is a no-op.
         _skip_index_sync(worker)
+        questions = worker.template.questions_data
+        worker.user_defaults.update(
+            (key, value)
+            for key, value in (fallback_defaults or {}).items()
+            if not (isinstance(questions.get(key), dict) and "default" in questions[key])
+        )
+        last = _give_last_answers(worker, recorded or {})
+        asked: set[str] = set()
         try:
-            with _prompts_need_a_terminal(enabled=not defaults):
+            if on_message is not None:
+                _say(worker, operation, "before", on_message)
+            with _prompts(worker, last, asked, enabled=not defaults):
                 worker.run_copy()
         except UnsafeTemplateError as error:
             raise UntrustedTemplateError(
@@ -216,6 +250,8 @@ def rendered(
                 migrations(stage, old), project
             ),
             template=worker.template,
+            replaced_answers=_replaced_answers(worker, last, data, asked),
+            message_after=_message(worker, operation, "after"),
         )
 
 
@@ -223,34 +259,113 @@ class NoTerminalError(UserError, EOFError):
     """A question needs an answer, and there is no terminal to ask it on."""
 
 
-@contextmanager
-def _prompts_need_a_terminal(*, enabled: bool) -> Iterator[None]:
-    """Without a terminal, turn copier's first prompt into one clear line naming the question.
+def _message(worker: Worker, operation: str, when: str) -> str:
+    """Render the template's `_message_<when>_<operation>`, as copier prints it."""
+    from copier._main import _operation
 
+    text = getattr(worker.template, f"message_{when}_{operation}", "")
+    if not text:
+        return ""
+    token = _operation.set(operation)
+    try:
+        return worker._render_string(text).rstrip("\n")
+    finally:
+        _operation.reset(token)
+
+
+def _say(worker: Worker, operation: str, when: str, on_message: Callable[[str], None]) -> None:
+    text = _message(worker, operation, when)
+    if text:
+        on_message(text)
+
+
+def _give_last_answers(worker: Worker, recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """Hand `recorded` to copier as the answers the project's answers file would hold.
+
+    copier then checks each against this version's questions and forgets those it rejects,
+    as in `copier update`; the scratch destination has no answers file of its own.
+    """
+    last = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    worker.subproject.__dict__["last_answers"] = dict(last)
+    return last
+
+
+def _rejected(worker: Worker, last: Mapping[str, Any], name: str) -> bool:
+    """Tell whether copier dropped the recorded answer to `name` as invalid for this version."""
+    answers = getattr(worker, "answers", None)
+    return (
+        name in last
+        and answers is not None
+        and name not in answers.last
+        and name not in answers.hidden
+        and name not in answers.init
+    )
+
+
+def _replaced_answers(
+    worker: Worker, last: Mapping[str, Any], data: Mapping[str, Any], asked: set[str]
+) -> tuple[ReplacedAnswer, ...]:
+    questions = worker.template.questions_data
+    return tuple(
+        ReplacedAnswer(name, old, worker.answers.combined.get(name), asked=name in asked)
+        for name, old in last.items()
+        if name in questions and name not in data and _rejected(worker, last, name)
+    )
+
+
+@contextmanager
+def _prompts(
+    worker: Worker, last: Mapping[str, Any], asked: set[str], *, enabled: bool
+) -> Iterator[None]:
+    """Ask only what needs a person, and never wait on a missing terminal.
+
+    A recorded answer this version accepts is kept without a prompt; one it rejects is asked
+    again showing the old value (without a terminal: its default is taken, as copier does
+    with --defaults). Any other question without a terminal becomes one clear line naming it:
     copier would start prompt_toolkit (which prints a warning) and then fail on EOF with a
-    hint about its own options; a run that needs no prompt is not refused.
+    hint about its own options. A run that needs no prompt is not refused.
     """
     import sys
 
     import copier._main
+    from copier._user_data import MISSING
 
-    if not enabled or sys.stdin.isatty():
+    if not enabled:
         yield
         return
-
-    def refuse(questions: list[dict[str, Any]], **_kwargs: Any) -> dict[str, Any]:
-        name = questions[0].get("name", "?") if questions else "?"
-        raise NoTerminalError(
-            f"Question '{name}' needs an answer and input is not a terminal: pass "
-            f"--data {name}=VALUE, or --defaults to take the default answers."
-        )
-
+    terminal = sys.stdin.isatty()
     original = copier._main.unsafe_prompt
-    copier._main.unsafe_prompt = refuse
+
+    def prompt(questions: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+        question = questions[0] if questions else {}
+        name = question.get("name", "?")
+        default = (kwargs.get("answers") or {}).get(name, MISSING)
+        if name in last and not _rejected(worker, last, name) and default is not MISSING:
+            return {name: default}  # the recorded answer, parsed by copier
+        rejected = _rejected(worker, last, name)
+        if rejected and not terminal and default is not MISSING:
+            return {name: default}
+        if not terminal:
+            raise NoTerminalError(
+                f"Question '{name}' needs an answer and input is not a terminal: pass "
+                f"--data {name}=VALUE, or --defaults to take the default answers."
+            )
+        if rejected:
+            asked.add(name)
+            note = f"{name}: {show_value(last[name])} is no longer valid; choose again.\n"
+            question = {**question, "message": note + str(question.get("message", ""))}
+        return original([question, *questions[1:]], **kwargs)
+
+    copier._main.unsafe_prompt = prompt
     try:
         yield
     finally:
         copier._main.unsafe_prompt = original
+
+
+def show_value(value: Any) -> str:
+    """Quote an answer for a message, whatever its type (`'True'`, `'custom'`)."""
+    return f"'{value}'"
 
 
 def _skip_index_sync(worker: Worker) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import keyword
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ class NewProject:
     commit: str
     datasets: list[LinkedDataset] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    message_after: str = ""  # the template's `_message_after_copy`, rendered
 
 
 def create_project(
@@ -49,6 +50,7 @@ def create_project(
     trust: bool = False,
     links: Mapping[str, str | Path] | None = None,
     example_data: bool = True,
+    on_message: Callable[[str], None] | None = None,
 ) -> NewProject:
     """Generate a project at `dest` from `template` (dlscaffold's own by default).
 
@@ -61,6 +63,7 @@ def create_project(
         trust: Allow a non-default template to run its own code (tasks, migrations).
         links: Datasets to link as `data/<name>`: name -> source folder outside the project.
         example_data: Link the digits example dataset into a default-template project.
+        on_message: Receives the template's `_message_before_copy` before any question.
     """
     dest_abspath = _check_destination(Path(dest))
     data = dict(data or {})
@@ -71,7 +74,8 @@ def create_project(
         init_repo(staging)
         with rendered(
             src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
-            checked=data, user_defaults=_user_defaults(dest_abspath, links),
+            checked=data, user_defaults=_user_defaults(links),
+            fallback_defaults={"project_name": dest_abspath.name}, on_message=on_message,
         ) as render:  # fmt: skip
             answers = _read_answers(staging)
             remember_render(render, staging, answers)  # the first `dlscaffold check` is fast
@@ -94,7 +98,10 @@ def create_project(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return NewProject(dest_abspath, src, version, answers, commit, linked, _warnings(src, version))
+    return NewProject(
+        dest_abspath, src, version, answers, commit, linked, _warnings(src, version),
+        message_after=render.message_after,
+    )  # fmt: skip
 
 
 def _check_destination(dest: Path) -> Path:
@@ -123,13 +130,14 @@ def _template_source(template: str | None) -> str:
     return template
 
 
-def _user_defaults(dest: Path, links: Mapping[str, str | Path] | None) -> dict[str, Any]:
+def _user_defaults(links: Mapping[str, str | Path] | None) -> dict[str, Any]:
     """Return the defaults the command line implies.
 
-    The folder names the project, and the first dataset linked with --link is the one the
-    default config trains on (a template without such questions ignores them).
+    The first dataset linked with --link is the one the default config trains on (a
+    template without such a question ignores it). The folder name is only a fallback
+    default for `project_name` (see `create_project`): a template's own default wins.
     """
-    defaults: dict[str, Any] = {"project_name": dest.name}
+    defaults: dict[str, Any] = {}
     if links:
         defaults["dataset_name"] = next(iter(links))
     return defaults

@@ -57,11 +57,14 @@ def new(
             trust=trust,
             links=parse_pairs(link, option="--link", metavar="NAME=SOURCE"),
             example_data=example_data,
+            on_message=_template_message,
         )
     _report(project, dest)
 
 
 def _report(project: NewProject, dest: Path) -> None:
+    from dlscaffold._templates import is_default_template
+
     for message in project.warnings:
         _console.warning(message)
     if _console.is_quiet():
@@ -71,9 +74,16 @@ def _report(project: NewProject, dest: Path) -> None:
     _console.success(_console.escape(f"Created {dest}{version} with a first git commit."))
     for dataset in project.datasets:
         _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
+    if project.message_after:
+        _template_message(project.message_after)
     package = project.answers.get("package_name")
-    if package:
+    if package and is_default_template(project.template_src):
         _console.info(f"Next: {_console.escape(_next_steps(dest, package))}")
+
+
+def _template_message(text: str) -> None:
+    """Show a template's own `_message_before_copy` / `_message_after_copy`, as copier does."""
+    _console.info(_console.escape(text))
 
 
 def _next_steps(dest: Path, package: str) -> str:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlscaffold._engine import Render, rendered
+from dlscaffold._engine import Render, ReplacedAnswer, rendered
 from dlscaffold._generated.answers import ANSWERS_FILE, RecordedAnswers, read_answers
 from dlscaffold._generated.markers import files_with_markers
 from dlscaffold._generated.source import is_older, list_versions, resolve_source
@@ -22,6 +22,7 @@ from dlscaffold._update.codes import (
     EXIT_UPDATED,
     EXIT_UPDATED_WITH_CONFLICTS,
 )
+from dlscaffold._update.ignored import note_ignored
 from dlscaffold._update.plan import FileChange, Status, plan_update
 from dlscaffold._update.rollback import rollback_on_failure
 from dlscaffold.errors import UntrustedTemplateError, UserError
@@ -44,6 +45,9 @@ class UpdateResult:
     applied: bool
     leftover_markers: tuple[str, ...] = ()
     tasks_run: bool = False
+    # Recorded answers the new version rejects, answered anew (its default, or at a prompt).
+    replaced_answers: tuple[ReplacedAnswer, ...] = ()
+    message_after: str = ""  # the template's `_message_after_update`, rendered
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -72,6 +76,7 @@ def update_project(
     trust: bool = False,
     pretend: bool = False,
     answers_file: str = ANSWERS_FILE,
+    on_message: Callable[[str], None] | None = None,
 ) -> UpdateResult:
     """Update the project at `path` to template version `vcs_ref` (the newest by default).
 
@@ -83,6 +88,7 @@ def update_project(
         trust: Allow a non-default template to run its tasks.
         pretend: Compute and return the changes without writing anything.
         answers_file: The answers file, relative to the project.
+        on_message: Receives the template's `_message_before_update` (not in a preview).
     """
     project = _check_project(Path(path), pretend=pretend, answers_file=answers_file)
     recorded = read_answers(project, answers_file)
@@ -102,10 +108,13 @@ def update_project(
                 src=src,
                 dst=Path(tmp, "new"),
                 vcs_ref=target,
-                data={**recorded.data, **(data or {})},
+                data=dict(data or {}),
                 defaults=defaults,
                 trust=trusted,
                 checked=data,
+                recorded=recorded.data,
+                operation="update",
+                on_message=None if pretend else on_message,
             )
         )
         # Paths the new version excludes are no longer the template's: never delete them.
@@ -121,7 +130,10 @@ def update_project(
             )
         )
         changes = tuple(_plan(base, project, new, answers_file))
-        result = UpdateResult(project, recorded.commit, new.commit or new.version, changes, False)
+        result = UpdateResult(
+            project, recorded.commit, new.commit or new.version, changes, applied=False,
+            replaced_answers=new.replaced_answers,
+        )  # fmt: skip
         if pretend or result.nothing_to_do:
             return result
         runs_code = new.has_tasks or any(new.migrations(stage, base) for stage in STAGES)
@@ -132,7 +144,7 @@ def update_project(
             )
         _apply(project, changes, new, base)
         _remember_pristine(src, new, answers_file)
-    markers = files_with_markers(project)
+    markers = files_with_markers(project, also=(c.path for c in changes if c.writes))
     return UpdateResult(
         project,
         recorded.commit,
@@ -141,6 +153,8 @@ def update_project(
         applied=True,
         leftover_markers=tuple(markers),
         tasks_run=new.has_tasks,
+        replaced_answers=result.replaced_answers,
+        message_after=new.message_after,
     )
 
 
@@ -166,13 +180,14 @@ def _latest(src: str) -> str | None:
 
 
 def _plan(base: Render, project: Path, new: Render, answers_file: str) -> list[FileChange]:
-    return plan_update(
+    changes = plan_update(
         base.path,
         project,
         new.path,
         answers_relpath=answers_file,
         skip=lambda rel: new.match_skip(Path(rel)),
     )
+    return note_ignored(project, changes)
 
 
 def _remember_pristine(src: str, new: Render, answers_file: str) -> None:

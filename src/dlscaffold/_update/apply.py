@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dlscaffold._generated.entries import write_entry
 from dlscaffold._git import git
+from dlscaffold._update.ignored import ignored_paths
 from dlscaffold._update.plan import FileChange, Status
 from dlscaffold._update.rollback import Journal
 
@@ -40,10 +41,15 @@ def _prune_empty_parents(folder: Path, root: Path) -> None:
 
 
 def mark_unmerged(project: Path, changes: Iterable[FileChange]) -> None:
-    """Give each conflicted file index stages 1 (base), 2 (project) and 3 (template)."""
+    """Give each conflicted file index stages 1 (base), 2 (project) and 3 (template).
+
+    A file git ignores is left out: staging it would add it to the index.
+    """
+    changes = [c for c in changes if c.status is Status.CONFLICT and c.before is not None]
+    ignored = ignored_paths(project, (c.path for c in changes))
     lines = []
     for change in changes:
-        if change.status is not Status.CONFLICT or change.before is None:
+        if change.path in ignored:
             continue
         mode = "100755" if change.before.executable else "100644"
         lines.append(f"0 {'0' * 40}\t{change.path}")
