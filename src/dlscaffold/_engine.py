@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from dlscaffold.errors import (
@@ -54,6 +54,16 @@ def _worker_class() -> type[Worker]:
                 super()._render_template()
             finally:
                 self.__dict__.pop("_answers_relpath_memo", None)
+
+        def _render_context(self) -> Any:
+            # A scratch or staging folder stands in for the project: templates must see the
+            # project's own folder, as `copier copy` / `copier update` would show them.
+            context = super()._render_context()
+            project = self.__dict__.get("_dlscaffold_project")
+            if project is not None:
+                context["_folder_name"] = project.name
+                context["_copier_conf"]["dst_path"] = PurePath(project)
+            return context
 
     return OnceWorker
 
@@ -167,6 +177,7 @@ def rendered(
     fallback_defaults: Mapping[str, Any] | None = None,
     operation: str = "copy",
     on_message: Callable[[str], None] | None = None,
+    project: Path | None = None,
 ) -> Iterator[Render]:
     """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
 
@@ -180,7 +191,9 @@ def rendered(
     adds exclusion patterns to the template's. `fallback_defaults` are defaults only for
     questions the template leaves without one. The template's `_message_before_<operation>`
     (`copy` or `update`) goes to `on_message` before any question is asked;
-    `Render.message_after` holds its `_message_after_<operation>`. While the
+    `Render.message_after` holds its `_message_after_<operation>`. `project` is the folder
+    the render stands for (`_folder_name`, `_copier_conf.dst_path`), when `dst` is a scratch
+    or staging folder. While the
     context is open, `Render.run_tasks(project, operation)` runs the template's tasks once in
     `project`, from the same template clone (no further clone).
     """
@@ -197,6 +210,8 @@ def rendered(
         # destination's git index; a scratch folder has no git index, so each call (a third
         # of an update's time) is a no-op.
         _skip_index_sync(worker)
+        if project is not None:
+            object.__setattr__(worker, "_dlscaffold_project", project)
         questions = worker.template.questions_data
         worker.user_defaults.update(
             (key, value)

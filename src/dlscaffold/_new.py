@@ -76,6 +76,7 @@ def create_project(
             src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
             checked=data, user_defaults=_user_defaults(links),
             fallback_defaults={"project_name": dest_abspath.name}, on_message=on_message,
+            project=dest_abspath,
         ) as render:  # fmt: skip
             answers = _read_answers(staging)
             remember_render(render, staging, answers)  # the first `dlscaffold check` is fast

@@ -115,6 +115,7 @@ def update_project(
                 recorded=recorded.data,
                 operation="update",
                 on_message=None if pretend else on_message,
+                project=project,
             )
         )
         # Paths the new version excludes are no longer the template's: never delete them.
@@ -127,6 +128,7 @@ def update_project(
                 defaults=True,
                 trust=trusted,
                 exclude=new.exclusions,
+                project=project,
             )
         )
         changes = tuple(_plan(base, project, new, answers_file))
