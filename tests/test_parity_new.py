@@ -25,12 +25,17 @@ project_name:
 package_name:
   type: str
   default: "{{ project_name | lower | replace(' ', '_') }}"
+plugins:
+  type: yaml
+  default: [alpha, beta]
 """
 SPEC = {
     "copier.yml": COPIER,
     ANSWERS: ANSWERS_BODY,
     "README.md.jinja": "# {{ project_name }}\n\nFolder: {{ _folder_name }}\n",
     "{{ package_name }}/__init__.py": "",
+    # copier's `yield` tag: one folder per plugin, holding plain-named files.
+    "plugins/{% yield p from plugins %}{{ p }}{% endyield %}/setup.cfg.jinja": "name={{ p }}\n",
 }
 
 
@@ -71,6 +76,7 @@ def test_new_with_another_template_gives_copiers_tree_and_messages(tmp_path: Pat
     assert before < after == len(lines) - 1
     assert "Next:" not in ours.stderr and "train" not in ours.stderr
     assert "Folder: widgets\n" in (tmp_path / "ours/widgets/README.md").read_text()
+    assert (tmp_path / "ours/widgets/plugins/beta/setup.cfg").read_text() == "name=beta\n"
 
 
 def test_folder_name_is_the_default_only_where_the_template_has_none(tmp_path: Path) -> None:

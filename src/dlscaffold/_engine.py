@@ -55,6 +55,14 @@ def _worker_class() -> type[Worker]:
             finally:
                 self.__dict__.pop("_answers_relpath_memo", None)
 
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            # HACK copier 9.19 compiles every part of every template path as a Jinja
+            # template and builds the whole render context for it (about half of a
+            # render's time); most parts ("src", "train.py") hold no Jinja at all.
+            if _plain_text(self.jinja_env, string):
+                return string
+            return super()._render_string(string, extra_context)
+
         def _render_context(self) -> Any:
             # A scratch or staging folder stands in for the project: templates must see the
             # project's own folder, as `copier copy` / `copier update` would show them.
@@ -66,6 +74,32 @@ def _worker_class() -> type[Worker]:
             return context
 
     return OnceWorker
+
+
+def _plain_text(env: Any, string: object) -> bool:
+    """Tell whether Jinja would render `string` as itself, so rendering can be skipped.
+
+    True for one-line text without the environment's delimiters, when no extension rewrites
+    sources; copier's `yield` extension only resets its per-render state, done here too.
+    """
+    from copier._jinja_ext import YieldExtension, get_yield_context
+    from jinja2.ext import Extension
+
+    if not isinstance(string, str) or "\n" in string or "\r" in string:
+        return False
+    if env.line_statement_prefix or env.line_comment_prefix:
+        return False
+    starts = (env.block_start_string, env.variable_start_string, env.comment_start_string)
+    if any(start in string for start in starts):
+        return False
+    for extension in env.extensions.values():
+        if isinstance(extension, YieldExtension):
+            continue
+        if type(extension).preprocess is not Extension.preprocess:
+            return False
+    context = get_yield_context(env)
+    context.yield_name = context.yield_iterable = None
+    return True
 
 
 def _questions(worker: Worker, src: str, vcs_ref: str | None) -> dict[str, Any]:
