@@ -9,6 +9,9 @@ on both sides, and paths deleted by the user, by the template, or by both.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -162,3 +165,26 @@ def test_update_across_versions_matches_copier_except_the_listed_differences(
     assert (twins.ours / "LICENSE").is_symlink()
     answers = (twins.ours / ".copier-answers.yml").read_text()
     assert "port: 8080" in answers and "image" not in answers
+
+
+def test_without_a_terminal_only_a_new_question_without_answer_stops_the_update(
+    tmp_path: Path, template: Path
+) -> None:
+    twins = twin_projects(tmp_path, template, vcs_ref="v1", data={"author_email": "a@b.c"})
+
+    refused = _dlscaffold(twins.ours, "update")
+    updated = _dlscaffold(twins.ours, "update", "--data", "port=9000")
+
+    # The computed `image` (`when: false`) and the recorded answers need no terminal.
+    assert refused.returncode == 1
+    assert refused.stderr.startswith("Error: Question 'port' needs an answer")
+    assert updated.returncode == 0, updated.stderr
+    assert "port: 9000" in (twins.ours / ".copier-answers.yml").read_text()
+
+
+def _dlscaffold(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    return subprocess.run(
+        [sys.executable, "-m", "dlscaffold", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+    )  # fmt: skip

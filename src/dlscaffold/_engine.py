@@ -389,6 +389,9 @@ def _prompts(
         question = questions[0] if questions else {}
         name = question.get("name", "?")
         default = (kwargs.get("answers") or {}).get(name, MISSING)
+        when = question.get("when")
+        if callable(when) and not when({}) and default is not MISSING:
+            return {name: default}  # a computed value (`when: false`): never a prompt
         if name in last and not _rejected(worker, last, name) and default is not MISSING:
             return {name: default}  # the recorded answer, parsed by copier
         rejected = _rejected(worker, last, name)
