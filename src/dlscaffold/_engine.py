@@ -58,10 +58,19 @@ def _worker_class() -> type[Worker]:
         def _render_string(self, string: str, extra_context: Any = None) -> str:
             # HACK copier 9.19 compiles every part of every template path as a Jinja
             # template and builds the whole render context for it (about half of a
-            # render's time); most parts ("src", "train.py") hold no Jinja at all.
-            if _plain_text(self.jinja_env, string):
+            # render's time): most parts ("src", "train.py") hold no Jinja at all, and
+            # the others ("{{ package_name }}") repeat. Same result as copier's own method.
+            env = self.jinja_env
+            if not isinstance(string, str) or not _sources_kept(env):
+                return super()._render_string(string, extra_context)
+            _reset_yield(env)  # what compiling does, through copier's yield extension
+            if _plain_text(env, string):
                 return string
-            return super()._render_string(string, extra_context)
+            compiled = self.__dict__.setdefault("_dlscaffold_compiled", {})
+            template = compiled.get(string)
+            if template is None:
+                template = compiled[string] = env.from_string(string)
+            return template.render(**self._render_context(), **(extra_context or {}))
 
         def _render_context(self) -> Any:
             # A scratch or staging folder stands in for the project: templates must see the
@@ -76,30 +85,33 @@ def _worker_class() -> type[Worker]:
     return OnceWorker
 
 
-def _plain_text(env: Any, string: object) -> bool:
-    """Tell whether Jinja would render `string` as itself, so rendering can be skipped.
+def _sources_kept(env: Any) -> bool:
+    """Tell whether no extension of `env` rewrites template sources before compiling.
 
-    True for one-line text without the environment's delimiters, when no extension rewrites
-    sources; copier's `yield` extension only resets its per-render state, done here too.
+    copier's `yield` extension only resets its per-render state there (`_reset_yield`).
     """
-    from copier._jinja_ext import YieldExtension, get_yield_context
+    from copier._jinja_ext import YieldExtension
     from jinja2.ext import Extension
 
-    if not isinstance(string, str) or "\n" in string or "\r" in string:
-        return False
-    if env.line_statement_prefix or env.line_comment_prefix:
-        return False
-    starts = (env.block_start_string, env.variable_start_string, env.comment_start_string)
-    if any(start in string for start in starts):
-        return False
-    for extension in env.extensions.values():
-        if isinstance(extension, YieldExtension):
-            continue
-        if type(extension).preprocess is not Extension.preprocess:
-            return False
+    return all(
+        isinstance(extension, YieldExtension) or type(extension).preprocess is Extension.preprocess
+        for extension in env.extensions.values()
+    )
+
+
+def _reset_yield(env: Any) -> None:
+    from copier._jinja_ext import get_yield_context
+
     context = get_yield_context(env)
     context.yield_name = context.yield_iterable = None
-    return True
+
+
+def _plain_text(env: Any, string: str) -> bool:
+    """Tell whether Jinja would render `string` as itself: one line, no delimiters."""
+    if "\n" in string or "\r" in string or env.line_statement_prefix or env.line_comment_prefix:
+        return False
+    starts = (env.block_start_string, env.variable_start_string, env.comment_start_string)
+    return not any(start in string for start in starts)
 
 
 def _questions(worker: Worker, src: str, vcs_ref: str | None) -> dict[str, Any]:
