@@ -8,9 +8,15 @@ sides, a deleted file, a new conditional file, an executable script and a symlin
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import select
+import struct
 import subprocess
 import sys
+import termios
+import time
 from pathlib import Path
 
 import pytest
@@ -250,3 +256,69 @@ def _dlscaffold(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
         [sys.executable, "-m", "dlscaffold", *args],
         cwd=cwd, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+def test_interactive_update_in_a_real_terminal(tmp_path: Path, template: Path) -> None:
+    """The same, through copier's real prompts on a pseudo-terminal: Enter takes the
+    highlighted choice, which is the new version's default."""
+    twins = twin_projects(tmp_path, template, vcs_ref="v1.0.0", data=V1_ANSWERS)
+    terminal = _Terminal(twins.ours, "update", "--trust")
+    try:
+        for old in ("custom_install: 'True'", "python_version: '3.9'"):
+            assert terminal.read_until(f"{old} is no longer valid; choose again."), terminal.text
+            terminal.press_enter()
+        assert terminal.read_until("Review with `git diff`"), terminal.text
+        assert terminal.wait() == 0, terminal.text
+    finally:
+        terminal.close()
+
+    assert terminal.text.count("no longer valid; choose again.") >= 2
+    assert "project_name" not in terminal.text and "module_name" not in terminal.text
+    assert "custom_install: 'True' is no longer valid; now 'custom'" in terminal.text
+    answers = (twins.ours / ".copier-answers.yml").read_text()
+    assert "custom_install: custom\n" in answers and "python_version: '3.11'\n" in answers
+
+
+class _Terminal:
+    """`dlscaffold ARGS` on a pseudo-terminal, read and typed into like a person would."""
+
+    def __init__(self, cwd: Path, *args: str) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 160, 0, 0))
+        env = {**os.environ, "TERM": "xterm"}
+        env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1] / "src")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "dlscaffold", *args],
+            cwd=cwd, env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+        )  # fmt: skip
+        os.close(slave)
+        self.master = master
+        self.output = b""
+
+    @property
+    def text(self) -> str:
+        return self.output.decode(errors="replace")
+
+    def read_until(self, token: str, timeout: float = 240) -> bool:
+        end = time.monotonic() + timeout
+        while token.encode() not in self.output and time.monotonic() < end:
+            ready, _, _ = select.select([self.master], [], [], 1)
+            if ready:
+                try:
+                    self.output += os.read(self.master, 65536)
+                except OSError:  # the other side closed
+                    break
+        return token.encode() in self.output
+
+    def press_enter(self) -> None:
+        time.sleep(0.5)  # let the prompt take the terminal
+        os.write(self.master, b"\r")
+
+    def wait(self) -> int:
+        return self.proc.wait(timeout=120)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.master)
