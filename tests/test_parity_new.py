@@ -6,7 +6,9 @@ shown, and no deep-learning hint is printed.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +91,20 @@ def test_folder_name_is_the_default_only_where_the_template_has_none(tmp_path: P
 
     assert project.answers["project_name"] == "gadgets"
     assert (project.path / "gadgets/__init__.py").is_file()
+
+
+def test_check_finds_no_drift_in_a_template_that_reads_the_folder_name(tmp_path: Path) -> None:
+    template = make_template_repo(tmp_path / "tpl", SPEC)
+    (tmp_path / "work").mkdir()
+    created = _run(
+        tmp_path / "work", "dlscaffold", "new", "widgets", "-t", str(template), "--defaults"
+    )
+    assert created.returncode == 0, created.stderr
+    project = tmp_path / "work/widgets"
+
+    for cache in ("warm", "cold"):  # cold: as on another machine, the pristine render is redone
+        if cache == "cold":
+            shutil.rmtree(Path(os.environ["HOME"]) / ".cache/dlscaffold", ignore_errors=True)
+        checked = _run(project, "dlscaffold", "check", "--json")
+        findings = json.loads(checked.stdout)["findings"]
+        assert [f["id"] for f in findings if f["id"].startswith("drift")] == [], (cache, findings)

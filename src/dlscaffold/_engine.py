@@ -205,6 +205,7 @@ class Render:
     template: Any  # copier's Template, opaque outside this module
     replaced_answers: tuple[ReplacedAnswer, ...] = ()
     message_after: str = ""  # the template's `_message_after_copy` (or `_update`), rendered
+    project: Path | None = None  # the folder the render stands for, if not `path`
 
 
 @contextmanager
@@ -313,6 +314,7 @@ def rendered(
             template=worker.template,
             replaced_answers=_replaced_answers(worker, last, data, asked),
             message_after=_message(worker, operation, "after"),
+            project=project,
         )
 
 

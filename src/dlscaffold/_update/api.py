@@ -203,7 +203,8 @@ def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
     digests = pristine.tree_digests(
         new.path, skip=lambda rel: new.match_skip(Path(rel)), answers_relpath=answers_file
     )
-    pristine.store(pristine.cache_key(src, recorded.commit, recorded.data), digests)
+    folder = new.project.name if new.project is not None else None
+    pristine.store(pristine.cache_key(src, recorded.commit, recorded.data, folder), digests)
 
 
 def _apply(project: Path, changes: tuple[FileChange, ...], new: Render, base: Render) -> None:
