@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import cache, cached_property
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 from dlscaffold.errors import (
@@ -52,19 +52,7 @@ def _worker_class() -> type[Worker]:
         # distinct): half of a render's time. A template compiled once renders any context.
         @cached_property
         def jinja_env(self) -> Any:
-            env = Worker.jinja_env.func(self)  # type: ignore[attr-defined]
-            compiled: dict[str, Any] = {}
-            from_string = env.from_string
-
-            def memoized(source: Any, globals: Any = None, template_class: Any = None) -> Any:
-                if globals is not None or template_class is not None or not isinstance(source, str):
-                    return from_string(source, globals, template_class)
-                if source not in compiled:
-                    compiled[source] = from_string(source)
-                return compiled[source]
-
-            env.from_string = memoized
-            return env
+            return _compiling_once(Worker.jinja_env.func(self))  # type: ignore[attr-defined]
 
         @property
         def answers_relpath(self) -> Path:
@@ -78,7 +66,76 @@ def _worker_class() -> type[Worker]:
             finally:
                 self.__dict__.pop("_answers_relpath_memo", None)
 
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            # HACK copier 9.19 compiles every part of every template path as a Jinja
+            # template and builds the whole render context for it (about half of a
+            # render's time): most parts ("src", "train.py") hold no Jinja at all, and
+            # the others ("{{ package_name }}") repeat. Same result as copier's own method.
+            env = self.jinja_env
+            if not isinstance(string, str) or not _sources_kept(env):
+                return super()._render_string(string, extra_context)
+            _reset_yield(env)  # what compiling does, through copier's yield extension
+            if _plain_text(env, string):
+                return string
+            template = env.from_string(string)  # compiled once per render (`jinja_env`)
+            return template.render(**self._render_context(), **(extra_context or {}))
+
+        def _render_context(self) -> Any:
+            # A scratch or staging folder stands in for the project: templates must see the
+            # project's own folder, as `copier copy` / `copier update` would show them.
+            context = super()._render_context()
+            project = self.__dict__.get("_dlscaffold_project")
+            if project is not None:
+                context["_folder_name"] = project.name
+                context["_copier_conf"]["dst_path"] = PurePath(project)
+            return context
+
     return OnceWorker
+
+
+def _compiling_once(env: Any) -> Any:
+    """Make `env.from_string` compile each source string once (the env lives one render)."""
+    compiled: dict[str, Any] = {}
+    from_string = env.from_string
+
+    def memoized(source: Any, globals: Any = None, template_class: Any = None) -> Any:
+        if globals is not None or template_class is not None or not isinstance(source, str):
+            return from_string(source, globals, template_class)
+        if source not in compiled:
+            compiled[source] = from_string(source)
+        return compiled[source]
+
+    env.from_string = memoized
+    return env
+
+
+def _sources_kept(env: Any) -> bool:
+    """Tell whether no extension of `env` rewrites template sources before compiling.
+
+    copier's `yield` extension only resets its per-render state there (`_reset_yield`).
+    """
+    from copier._jinja_ext import YieldExtension
+    from jinja2.ext import Extension
+
+    return all(
+        isinstance(extension, YieldExtension) or type(extension).preprocess is Extension.preprocess
+        for extension in env.extensions.values()
+    )
+
+
+def _reset_yield(env: Any) -> None:
+    from copier._jinja_ext import get_yield_context
+
+    context = get_yield_context(env)
+    context.yield_name = context.yield_iterable = None
+
+
+def _plain_text(env: Any, string: str) -> bool:
+    """Tell whether Jinja would render `string` as itself: one line, no delimiters."""
+    if "\n" in string or "\r" in string or env.line_statement_prefix or env.line_comment_prefix:
+        return False
+    starts = (env.block_start_string, env.variable_start_string, env.comment_start_string)
+    return not any(start in string for start in starts)
 
 
 def _questions(worker: Worker, src: str, vcs_ref: str | None) -> dict[str, Any]:
@@ -168,6 +225,16 @@ def _sandboxed_action(error: Exception) -> str:
 
 
 @dataclass(frozen=True)
+class ReplacedAnswer:
+    """A recorded answer this template version rejects, and the answer that replaced it."""
+
+    name: str
+    old: Any
+    new: Any
+    asked: bool  # the user chose `new` at a prompt; otherwise it is the new default
+
+
+@dataclass(frozen=True)
 class Render:
     """A template version rendered into a scratch folder, without running its tasks."""
 
@@ -181,6 +248,9 @@ class Render:
     migrations: Callable[[str, Render], list[Any]]
     run_migrations: Callable[[str, Render, Path], None]
     template: Any  # copier's Template, opaque outside this module
+    replaced_answers: tuple[ReplacedAnswer, ...] = ()
+    message_after: str = ""  # the template's `_message_after_copy` (or `_update`), rendered
+    project: Path | None = None  # the folder the render stands for, if not `path`
 
 
 @contextmanager
@@ -195,12 +265,27 @@ def rendered(
     exclude: tuple[str, ...] = (),
     checked: Mapping[str, Any] | None = None,
     user_defaults: Mapping[str, Any] | None = None,
+    recorded: Mapping[str, Any] | None = None,
+    fallback_defaults: Mapping[str, Any] | None = None,
+    operation: Literal["copy", "update"] = "copy",
+    on_message: Callable[[str], None] | None = None,
+    project: Path | None = None,
 ) -> Iterator[Render]:
     """Render `src` at `vcs_ref` into the empty folder `dst` with tasks skipped.
 
-    Only questions missing from `data` are asked (none when `defaults`); the answers in
-    `checked` (the user's own) must name questions of this version; `user_defaults` replace
-    the template's defaults. `exclude` adds exclusion patterns to the template's. While the
+    Only questions missing from `data` and `recorded` are asked (none when `defaults`); the
+    answers in `checked` (the user's own) must name questions of this version;
+    `user_defaults` replace the template's defaults. `recorded` are the answers an earlier
+    version recorded (copier's "last answers"): each is kept where this version accepts it;
+    one it rejects (a choice removed, a validator tightened) is answered anew, as `copier
+    update` does: with the new default under `defaults` or without a terminal, at a prompt
+    that shows the old value otherwise; `Render.replaced_answers` lists them. `exclude`
+    adds exclusion patterns to the template's. `fallback_defaults` are defaults only for
+    questions the template leaves without one. The template's `_message_before_<operation>`
+    (`copy` or `update`) goes to `on_message` before any question is asked;
+    `Render.message_after` holds its `_message_after_<operation>`. `project` is the folder
+    the render stands for (`_folder_name`, `_copier_conf.dst_path`), when `dst` is a scratch
+    or staging folder. While the
     context is open, `Render.run_tasks(project, operation)` runs the template's tasks once in
     `project`, from the same template clone (no further clone).
     """
@@ -222,8 +307,20 @@ def rendered(
         # destination's git index; a scratch folder has no git index, so each call (a third
         # of an update's time) is a no-op.
         _skip_index_sync(worker)
+        if project is not None:
+            object.__setattr__(worker, "_dlscaffold_project", project)
+        questions = worker.template.questions_data
+        worker.user_defaults.update(
+            (key, value)
+            for key, value in (fallback_defaults or {}).items()
+            if not (isinstance(questions.get(key), dict) and "default" in questions[key])
+        )
+        last = _give_last_answers(worker, recorded or {})
+        asked: set[str] = set()
         try:
-            with _prompts_need_a_terminal(enabled=not defaults):
+            if on_message is not None:
+                _say(worker, operation, "before", on_message)
+            with _prompts(worker, last, asked, enabled=not defaults):
                 worker.run_copy()
         except UnsafeTemplateError as error:
             raise UntrustedTemplateError(
@@ -274,6 +371,9 @@ def rendered(
                 migrations(stage, old), project
             ),
             template=worker.template,
+            replaced_answers=_replaced_answers(worker, last, data, asked),
+            message_after=_message(worker, operation, "after"),
+            project=project,
         )
 
 
@@ -281,34 +381,121 @@ class NoTerminalError(UserError, EOFError):
     """A question needs an answer, and there is no terminal to ask it on."""
 
 
-@contextmanager
-def _prompts_need_a_terminal(*, enabled: bool) -> Iterator[None]:
-    """Without a terminal, turn copier's first prompt into one clear line naming the question.
+def _message(worker: Worker, operation: Literal["copy", "update"], when: str) -> str:
+    """Render the template's `_message_<when>_<operation>`, as copier prints it."""
+    from copier._main import _operation
 
+    text = getattr(worker.template, f"message_{when}_{operation}", "")
+    if not text:
+        return ""
+    token = _operation.set(operation)
+    try:
+        return worker._render_string(text).rstrip("\n")
+    finally:
+        _operation.reset(token)
+
+
+def _say(
+    worker: Worker,
+    operation: Literal["copy", "update"],
+    when: str,
+    on_message: Callable[[str], None],
+) -> None:
+    text = _message(worker, operation, when)
+    if text:
+        on_message(text)
+
+
+def _give_last_answers(worker: Worker, recorded: Mapping[str, Any]) -> dict[str, Any]:
+    """Hand `recorded` to copier as the answers the project's answers file would hold.
+
+    copier then checks each against this version's questions and forgets those it rejects,
+    as in `copier update`; the scratch destination has no answers file of its own.
+    """
+    last = {key: value for key, value in recorded.items() if not key.startswith("_")}
+    worker.subproject.__dict__["last_answers"] = dict(last)
+    return last
+
+
+def _rejected(worker: Worker, last: Mapping[str, Any], name: str) -> bool:
+    """Tell whether copier dropped the recorded answer to `name` as invalid for this version."""
+    answers = getattr(worker, "answers", None)
+    return (
+        name in last
+        and answers is not None
+        and name not in answers.last
+        and name not in answers.hidden
+        and name not in answers.init
+    )
+
+
+def _replaced_answers(
+    worker: Worker, last: Mapping[str, Any], data: Mapping[str, Any], asked: set[str]
+) -> tuple[ReplacedAnswer, ...]:
+    questions = worker.template.questions_data
+    return tuple(
+        ReplacedAnswer(name, old, worker.answers.combined.get(name), asked=name in asked)
+        for name, old in last.items()
+        if name in questions and name not in data and _rejected(worker, last, name)
+    )
+
+
+@contextmanager
+def _prompts(
+    worker: Worker, last: Mapping[str, Any], asked: set[str], *, enabled: bool
+) -> Iterator[None]:
+    """Ask only what needs a person, and never wait on a missing terminal.
+
+    A recorded answer this version accepts is kept without a prompt; one it rejects is asked
+    again showing the old value (without a terminal: its default is taken, as copier does
+    with --defaults). Any other question without a terminal becomes one clear line naming it:
     copier would start prompt_toolkit (which prints a warning) and then fail on EOF with a
-    hint about its own options; a run that needs no prompt is not refused.
+    hint about its own options. A run that needs no prompt is not refused.
     """
     import sys
 
     import copier._main
+    from copier._user_data import MISSING
 
-    if not enabled or sys.stdin.isatty():
+    if not enabled:
         yield
         return
-
-    def refuse(questions: Any, *_args: Any, **_kwargs: Any) -> dict[str, Any]:
-        name = questions[0].get("name", "?") if questions else "?"
-        raise NoTerminalError(
-            f"Question '{name}' needs an answer and input is not a terminal: pass "
-            f"--data {name}=VALUE, or --defaults to take the default answers."
-        )
-
+    terminal = sys.stdin.isatty()
     original = copier._main.unsafe_prompt
-    copier._main.unsafe_prompt = refuse
+
+    def prompt(questions: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:
+        question = questions[0] if questions else {}
+        name = question.get("name", "?")
+        default = (kwargs.get("answers") or {}).get(name, MISSING)
+        when = question.get("when")
+        if callable(when) and not when({}) and default is not MISSING:
+            return {name: default}  # a computed value (`when: false`): never a prompt
+        if name in last and not _rejected(worker, last, name) and default is not MISSING:
+            return {name: default}  # the recorded answer, parsed by copier
+        rejected = _rejected(worker, last, name)
+        if rejected and not terminal and default is not MISSING:
+            return {name: default}
+        if not terminal:
+            raise NoTerminalError(
+                f"Question '{name}' needs an answer and input is not a terminal: pass "
+                f"--data {name}=VALUE, or --defaults to take the default answers."
+            )
+        if rejected:
+            asked.add(name)
+            note = f"{name}: {show_value(last[name])} is no longer valid; choose again.\n"
+            question = {**question, "message": note + str(question.get("message", ""))}
+        return original([question, *questions[1:]], **kwargs)
+
+    copier._main.unsafe_prompt = prompt  # type: ignore[assignment]  # same calls, looser types
     try:
         yield
     finally:
         copier._main.unsafe_prompt = original
+
+
+def show_value(value: Any) -> str:
+    """Quote an answer for a message, whatever its type (`'True'`, `'custom'`)."""
+    return f"'{value}'"
 
 
 def _skip_index_sync(worker: Worker) -> None:

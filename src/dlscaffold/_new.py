@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import keyword
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,6 +49,7 @@ class NewProject:
     commit: str
     datasets: list[LinkedDataset] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    message_after: str = ""  # the template's `_message_after_copy`, rendered
 
 
 @interruptible()  # SIGTERM undoes what was done, as Ctrl-C does
@@ -63,6 +64,7 @@ def create_project(
     trust: bool = False,
     links: Mapping[str, str | Path] | None = None,
     example_data: bool = True,
+    on_message: Callable[[str], None] | None = None,
 ) -> NewProject:
     """Generate a project at `dest` from `template` (dlscaffold's own by default).
 
@@ -75,6 +77,7 @@ def create_project(
         trust: Allow a non-default template to run its own code (tasks, migrations).
         links: Datasets to link as `data/<name>`: name -> source folder outside the project.
         example_data: Link the digits example dataset into a default-template project.
+        on_message: Receives the template's `_message_before_copy` before any question.
     """
     dest_abspath = _check_destination(Path(dest))
     data = dict(data or {})
@@ -87,7 +90,9 @@ def create_project(
         hide_staging_marker(staging)
         with rendered(
             src=src, dst=staging, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trusted,
-            checked=data, user_defaults=_user_defaults(dest_abspath, links),
+            checked=data, user_defaults=_user_defaults(links),
+            fallback_defaults={"project_name": dest_abspath.name}, on_message=on_message,
+            project=dest_abspath,
         ) as render:  # fmt: skip
             answers = _read_answers(staging)
             outside_links = check_links(staging, src=src, trusted=trusted)
@@ -121,7 +126,10 @@ def create_project(
             f"Removed {len(cleaned)} staging {'folder' if len(cleaned) == 1 else 'folders'} "
             f"left by an interrupted 'dlscaffold new': {', '.join(cleaned)}."
         )
-    return NewProject(dest_abspath, src, version, answers, commit, linked, warnings)
+    return NewProject(
+        dest_abspath, src, version, answers, commit, linked, warnings,
+        message_after=render.message_after,
+    )  # fmt: skip
 
 
 def _unprotect_staged(staging: Path) -> None:
@@ -165,13 +173,14 @@ def _template_source(template: str | None) -> str:
     return template
 
 
-def _user_defaults(dest: Path, links: Mapping[str, str | Path] | None) -> dict[str, Any]:
+def _user_defaults(links: Mapping[str, str | Path] | None) -> dict[str, Any]:
     """Return the defaults the command line implies.
 
-    The folder names the project, and the first dataset linked with --link is the one the
-    default config trains on (a template without such questions ignores them).
+    The first dataset linked with --link is the one the default config trains on (a
+    template without such a question ignores it). The folder name is only a fallback
+    default for `project_name` (see `create_project`): a template's own default wins.
     """
-    defaults: dict[str, Any] = {"project_name": dest.name}
+    defaults: dict[str, Any] = {}
     if links:
         defaults["dataset_name"] = next(iter(links))
     return defaults

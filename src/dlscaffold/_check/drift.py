@@ -27,6 +27,7 @@ def check_drift(
             answers=recorded.data,
             answers_relpath=recorded.relpath,
             trust=trust,
+            project=project,
         )
     except DlscaffoldError as error:
         return [

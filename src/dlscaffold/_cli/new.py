@@ -60,6 +60,7 @@ def new(
             trust=trust,
             links=parse_pairs(link, option="--link", metavar="NAME=SOURCE"),
             example_data=example_data,
+            on_message=_template_message,
         )
     _report(project, dest)
     if as_json:
@@ -83,6 +84,8 @@ def _as_dict(project: NewProject) -> dict[str, object]:
 
 
 def _report(project: NewProject, dest: Path) -> None:
+    from dlscaffold._templates import is_default_template
+
     for message in project.warnings:
         _console.warning(message)
     if _console.is_quiet():
@@ -92,8 +95,10 @@ def _report(project: NewProject, dest: Path) -> None:
     _console.success(_console.escape(f"Created {dest}{version} with a first git commit."))
     for dataset in project.datasets:
         _console.info(_console.escape(f"  linked data/{dataset.name} -> {dataset.target}"))
+    if project.message_after:
+        _template_message(project.message_after)
     package = project.answers.get("package_name")
-    if package:
+    if package and is_default_template(project.template_src):
         trained_on = project.answers.get("dataset_name")
         linked = {d.name for d in project.datasets}
         unlinked = trained_on if trained_on and trained_on not in linked else None
@@ -111,6 +116,11 @@ def _next_steps(dest: Path, package: str, unlinked: str | None = None) -> str:
         name = shlex.quote(unlinked)
         link = f"dlscaffold data link {name} /path/to/{name} && "
     return f"{enter}{link}pip install -e '.[dev]' && python -m {package} train"
+
+
+def _template_message(text: str) -> None:
+    """Show a template's own `_message_before_copy` / `_message_after_copy`, as copier does."""
+    _console.info(_console.escape(text))
 
 
 def shell_path(path: Path) -> str:

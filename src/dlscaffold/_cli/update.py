@@ -76,6 +76,7 @@ def update(
             trust=trust,
             pretend=diff,
             answers_file=answers_file,
+            on_message=_template_message,
         )
     _report(result, path=path, patch=patch and not as_json)
     if as_json:
@@ -84,7 +85,7 @@ def update(
 
 
 def _as_dict(result: UpdateResult, *, patch: bool, preview: bool) -> dict[str, object]:
-    from dlscaffold._update.patch import change_patch
+    from dlscaffold._update.patch import changes_patch
 
     changes = []
     for change in result.changes:
@@ -93,7 +94,7 @@ def _as_dict(result: UpdateResult, *, patch: bool, preview: bool) -> dict[str, o
         row = {"path": change.path, "status": change.status.value, "kind": change.kind.value,
                "note": change.note}  # fmt: skip
         if patch and change.writes:
-            row["patch"] = change_patch(change)
+            row["patch"] = changes_patch([change]).decode("utf-8", "replace")
         changes.append(row)
     return {
         "project": str(result.project),
@@ -139,6 +140,7 @@ def _resume(path: Path, *, abort: bool, continue_: bool, others: bool, answers_f
 
 
 def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
+    _report_replaced_answers(result)
     if result.nothing_to_do:
         _console.success(f"Nothing to do: {path} is at template version {result.old_version}.")
         return
@@ -151,12 +153,38 @@ def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
     for warning in result.warnings:
         _console.warning(warning)
     if patch and not result.applied:
-        from dlscaffold._update.patch import change_patch
-
-        for change in result.changes:
-            if change.writes:
-                _console.print_data(_console.escape(change_patch(change).rstrip("\n")))
+        _print_patch(result)
     _summarise_conflicts(result)
+    if result.applied and result.message_after:
+        _template_message(result.message_after)
+
+
+def _template_message(text: str) -> None:
+    """Show a template's own `_message_before_update` / `_message_after_update`, as copier does."""
+    _console.info(_console.escape(text))
+
+
+def _print_patch(result: UpdateResult) -> None:
+    """Write the patch as raw bytes on stdout: never wrapped, so `git apply` takes it."""
+    import sys
+
+    from dlscaffold._update.patch import changes_patch
+
+    sys.stdout.flush()
+    _console.out_console().file.flush()
+    sys.stdout.buffer.write(changes_patch(result.changes))
+    sys.stdout.buffer.flush()
+
+
+def _report_replaced_answers(result: UpdateResult) -> None:
+    from dlscaffold._engine import show_value
+
+    for answer in result.replaced_answers:
+        now = "now" if answer.asked else "using the new default"
+        _console.warning(
+            f"{answer.name}: {show_value(answer.old)} is no longer valid; "
+            f"{now} {show_value(answer.new)}"
+        )
 
 
 def _summarise_conflicts(result: UpdateResult) -> None:

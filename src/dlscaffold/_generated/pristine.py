@@ -43,11 +43,15 @@ def tree_digests(
     return result
 
 
-def cache_key(src: str, commit: str, answers: Mapping[str, Any]) -> str:
-    """Key a render by template source, version, answers and the tools that render it."""
-    payload = json.dumps(
-        [src, commit, dict(answers), __version__, copier_version()], sort_keys=True, default=str
-    )
+def cache_key(src: str, commit: str, answers: Mapping[str, Any], folder: str | None = None) -> str:
+    """Key a render by template source, version, answers and the tools that render it.
+
+    `folder` is the project's folder name, which templates can read (`_folder_name`).
+    """
+    parts: list[Any] = [src, commit, dict(answers), __version__, copier_version()]
+    if folder is not None:
+        parts.append(folder)
+    payload = json.dumps(parts, sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -107,14 +111,24 @@ def remember_render(render: Render, root: Path, answers: Mapping[str, Any]) -> N
     digests = tree_digests(
         root, skip=lambda rel: render.match_skip(Path(rel)), answers_relpath=relpath
     )
-    store(cache_key(str(src), str(commit), data), digests)
+    folder = render.project.name if render.project is not None else None
+    store(cache_key(str(src), str(commit), data, folder), digests)
 
 
 def pristine_digests(
-    *, src: str, commit: str, answers: Mapping[str, Any], answers_relpath: str, trust: bool
+    *,
+    src: str,
+    commit: str,
+    answers: Mapping[str, Any],
+    answers_relpath: str,
+    trust: bool,
+    project: Path | None = None,
 ) -> dict[str, str]:
-    """Return the digests of a pristine render of `src` at `commit`, from cache if possible."""
-    key = cache_key(src, commit, answers)
+    """Return the digests of a pristine render of `src` at `commit`, from cache if possible.
+
+    `project` is the folder the render stands for (templates may read its name).
+    """
+    key = cache_key(src, commit, answers, project.name if project is not None else None)
     cached = load(key)
     if cached is not None:
         return cached
@@ -128,6 +142,7 @@ def pristine_digests(
             data=answers,
             defaults=True,
             trust=trust,
+            project=project,
         ) as render:
             digests = tree_digests(
                 render.path,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dlscaffold._engine import Render, rendered
+from dlscaffold._engine import Render, ReplacedAnswer, rendered
 from dlscaffold._generated.answers import ANSWERS_FILE, RecordedAnswers, read_answers
 from dlscaffold._generated.markers import files_with_markers
 from dlscaffold._generated.source import is_older, list_versions, resolve_source
@@ -23,6 +23,7 @@ from dlscaffold._update.codes import (
     EXIT_UPDATED,
     EXIT_UPDATED_WITH_CONFLICTS,
 )
+from dlscaffold._update.ignored import note_ignored
 from dlscaffold._update.journal import JOURNAL_NAME, Phase, git_dir, set_phase, sync_paths
 from dlscaffold._update.journal import finish as finish_journal
 from dlscaffold._update.journal import load as load_journal
@@ -53,6 +54,9 @@ class UpdateResult:
     leftover_markers: tuple[str, ...] = ()
     tasks_run: bool = False
     warnings: tuple[str, ...] = ()  # e.g. symlinks outside the project, allowed by --trust
+    # Recorded answers the new version rejects, answered anew (its default, or at a prompt).
+    replaced_answers: tuple[ReplacedAnswer, ...] = ()
+    message_after: str = ""  # the template's `_message_after_update`, rendered
 
     @property
     def conflicts(self) -> tuple[FileChange, ...]:
@@ -81,6 +85,7 @@ def update_project(
     trust: bool = False,
     pretend: bool = False,
     answers_file: str = ANSWERS_FILE,
+    on_message: Callable[[str], None] | None = None,
 ) -> UpdateResult:
     """Update the project at `path` to template version `vcs_ref` (the newest by default).
 
@@ -92,6 +97,7 @@ def update_project(
         trust: Allow a non-default template to run its tasks.
         pretend: Compute and return the changes without writing anything.
         answers_file: The answers file, relative to the project.
+        on_message: Receives the template's `_message_before_update` (not in a preview).
 
     One update per project runs at a time (`UpdateRunningError`); an interrupted one must be
     finished or undone first (`continue_update`, `abort_update`). SIGTERM is handled as
@@ -105,7 +111,7 @@ def update_project(
         try:
             return _update(
                 project, progress, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust,
-                pretend=pretend, answers_file=answers_file,
+                pretend=pretend, answers_file=answers_file, on_message=on_message,
             )  # fmt: skip
         except KeyboardInterrupt as interrupt:
             raise UpdateInterruptedError(
@@ -148,6 +154,7 @@ def _update(
     trust: bool,
     pretend: bool,
     answers_file: str,
+    on_message: Callable[[str], None] | None,
 ) -> UpdateResult:
     refuse_pending(project)
     if not pretend and not is_clean(project):
@@ -172,10 +179,14 @@ def _update(
                 src=src,
                 dst=Path(tmp, "new"),
                 vcs_ref=target,
-                data={**recorded.data, **(data or {})},
+                data=dict(data or {}),
                 defaults=defaults,
                 trust=trusted,
                 checked=data,
+                recorded=recorded.data,
+                operation="update",
+                on_message=None if pretend else on_message,
+                project=project,
             )
         )
         # Paths the new version excludes are no longer the template's: never delete them.
@@ -188,14 +199,16 @@ def _update(
                 defaults=True,
                 trust=trusted,
                 exclude=new.exclusions,
+                project=project,
             )
         )
         changes = tuple(_plan(base, project, new, answers_file))
         links = _links(changes)
         warnings = tuple(check_links(new.path, src=recorded.src, trusted=trusted, relpaths=links))
         result = UpdateResult(
-            project, recorded.commit, new.commit or new.version, changes, False, warnings=warnings
-        )
+            project, recorded.commit, new.commit or new.version, changes, applied=False,
+            warnings=warnings, replaced_answers=new.replaced_answers,
+        )  # fmt: skip
         if pretend or result.nothing_to_do:
             return result
         runs_code = new.has_tasks or any(new.migrations(stage, base) for stage in STAGES)
@@ -208,7 +221,7 @@ def _update(
         _apply(project, changes, new, base, versions=(recorded.commit, str(result.new_version)))
         progress.finished_version = str(result.new_version)
         _remember_pristine(src, new, answers_file)
-    markers = files_with_markers(project)
+    markers = files_with_markers(project, also=(c.path for c in changes if c.writes))
     return UpdateResult(
         project,
         recorded.commit,
@@ -218,6 +231,8 @@ def _update(
         leftover_markers=tuple(markers),
         tasks_run=new.has_tasks,
         warnings=warnings,
+        replaced_answers=result.replaced_answers,
+        message_after=new.message_after,
     )
 
 
@@ -263,13 +278,14 @@ def _latest(src: str) -> str | None:
 
 
 def _plan(base: Render, project: Path, new: Render, answers_file: str) -> list[FileChange]:
-    return plan_update(
+    changes = plan_update(
         base.path,
         project,
         new.path,
         answers_relpath=answers_file,
         skip=lambda rel: new.match_skip(Path(rel)),
     )
+    return note_ignored(project, changes)
 
 
 def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
@@ -283,7 +299,8 @@ def _remember_pristine(src: str, new: Render, answers_file: str) -> None:
     digests = pristine.tree_digests(
         new.path, skip=lambda rel: new.match_skip(Path(rel)), answers_relpath=answers_file
     )
-    pristine.store(pristine.cache_key(src, recorded.commit, recorded.data), digests)
+    folder = new.project.name if new.project is not None else None
+    pristine.store(pristine.cache_key(src, recorded.commit, recorded.data, folder), digests)
 
 
 def _apply(

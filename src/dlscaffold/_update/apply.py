@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dlscaffold._generated.entries import Entry, read_entry, write_entry
 from dlscaffold._git import git
+from dlscaffold._update.ignored import ignored_paths
 from dlscaffold._update.journal import Journal
 from dlscaffold._update.plan import FileChange, Status
 
@@ -58,17 +59,21 @@ def _prune_empty_parents(folder: Path, root: Path) -> None:
 def unmerged_index_info(project: Path, changes: Iterable[FileChange]) -> str:
     """Return the index lines giving each conflict stages 1 (base), 2 (project), 3 (template).
 
-    The blobs are written to the object database now, before any file changes.
+    The blobs are written to the object database now, before any file changes. A file git
+    ignores is left out: staging it would add it to the index.
     """
+    changes = [c for c in changes if c.status is Status.CONFLICT and c.before is not None]
+    ignored = ignored_paths(project, (c.path for c in changes))
     lines = []
     for change in changes:
-        if change.status is not Status.CONFLICT or change.before is None:
+        before = change.before
+        if before is None or change.path in ignored:
             continue
-        mode = "100755" if change.before.executable else "100644"
+        mode = "100755" if before.executable else "100644"
         lines.append(f"0 {'0' * 40}\t{change.path}")
         if change.base is not None:
             lines.append(f"{mode} {_blob(project, change.base.data)} 1\t{change.path}")
-        lines.append(f"{mode} {_blob(project, change.before.data)} 2\t{change.path}")
+        lines.append(f"{mode} {_blob(project, before.data)} 2\t{change.path}")
         if change.template is not None:
             lines.append(f"{mode} {_blob(project, change.template.data)} 3\t{change.path}")
     return "".join(line + "\n" for line in lines)

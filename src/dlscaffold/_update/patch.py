@@ -1,31 +1,50 @@
-"""Unified diffs of planned changes, for `dlscaffold update --diff --patch`."""
+"""A git patch of planned changes, for `dlscaffold update --diff --patch`.
+
+The patch is git's own (`git diff --no-index --binary` between the project's current entries
+and the planned ones), so `git apply` accepts it: files without a final newline, mode
+changes, symlinks, binary files, additions and deletions included.
+"""
 
 from __future__ import annotations
 
-import difflib
-import os
+import subprocess
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
 
-from dlscaffold._generated.entries import Entry, Kind
+from dlscaffold._generated.entries import write_entry
 from dlscaffold._update.plan import FileChange
+from dlscaffold.errors import GitError
+
+# Whatever the user's git configuration says: plain, prefix-free, no renames, no helpers.
+_DIFF_OPTIONS = (
+    "--no-index", "--binary", "--no-prefix", "--no-color", "--no-ext-diff", "--no-textconv",
+    "--no-renames", "--full-index",
+)  # fmt: skip
 
 
-def change_patch(change: FileChange) -> str:
-    """Return the patch that turns the project's file into the updated one."""
-    if not change.writes:
-        return ""
-    before, after = change.before, change.after
-    old_name = f"a/{change.path}" if before is not None else "/dev/null"
-    new_name = f"b/{change.path}" if after is not None else "/dev/null"
-    if Kind.BINARY in {e.kind for e in (before, after) if e is not None}:
-        return f"Binary files {old_name} and {new_name} differ\n"
-    lines = difflib.unified_diff(_lines(before), _lines(after), fromfile=old_name, tofile=new_name)
-    text = "".join(line if line.endswith("\n") else line + "\n" for line in lines)
-    return text or f"mode change {change.path}\n"
+def changes_patch(changes: Iterable[FileChange]) -> bytes:
+    """Return the patch that turns the project's files into the updated ones.
 
-
-def _lines(entry: Entry | None) -> list[str]:
-    if entry is None:
-        return []
-    if entry.is_link:
-        return [f"symlink -> {os.fsdecode(entry.data)}\n"]
-    return entry.data.decode("utf-8", errors="replace").splitlines(keepends=True)
+    Paths read `a/PATH` and `b/PATH`, as in `git diff`, so `git apply` (which strips one
+    leading component) applies it at the project's root. Bytes: file contents need not be
+    UTF-8.
+    """
+    writes = [change for change in changes if change.writes]
+    if not writes:
+        return b""
+    with tempfile.TemporaryDirectory(prefix="dlscaffold-patch-") as tmp:
+        root = Path(tmp)
+        for side in ("a", "b"):
+            (root / side).mkdir()
+        for change in writes:
+            if change.before is not None:
+                write_entry(root / "a" / change.path, change.before)
+            if change.after is not None:
+                write_entry(root / "b" / change.path, change.after)
+        proc = subprocess.run(
+            ["git", "diff", *_DIFF_OPTIONS, "--", "a", "b"], cwd=root, capture_output=True
+        )
+    if proc.returncode not in (0, 1):  # 1: differences found
+        raise GitError(command=["diff", "--no-index"], stderr=proc.stderr.decode(errors="replace"))
+    return proc.stdout

@@ -29,6 +29,9 @@ class Status(StrEnum):
     KEPT = "kept"  # both sides changed it and it cannot be merged: the user's version stays
 
 
+SKIPPED_RECREATED = "in _skip_if_exists and missing: recreated, as copier does"
+
+
 @dataclass(frozen=True)
 class FileChange:
     """One path's outcome: what the project holds before and after the update."""
@@ -71,7 +74,13 @@ def plan_update(
 def _decide(
     rel: str, b: Entry | None, p: Entry | None, n: Entry | None, *, skip: bool
 ) -> FileChange | None:
-    if b == n or p == n or (skip and p is not None):
+    if skip:
+        # `_skip_if_exists`: never touched while it exists, recreated once deleted (as copier
+        # does: it renders every missing path).
+        if p is not None or n is None:
+            return None
+        return FileChange(rel, Status.ADDED, n.kind, p, n, n, b, note=SKIPPED_RECREATED)
+    if b == n or p == n:
         return None
     kind = next(e.kind for e in (p, n, b) if e is not None)
     if p == b:
