@@ -21,3 +21,8 @@ def write_image_folder(root: Path, *, classes: int = 3, per_class: int = 12, siz
             pixels[band : band + 2] = 255
             Image.fromarray(pixels, mode="L").save(folder / f"{index:04d}.png")
     return root
+
+
+def latest_run_dir(logs: Path) -> Path:
+    """The run folder `logs/LATEST` names (the newest run)."""
+    return logs / (logs / "LATEST").read_text(encoding="utf-8").strip()
