@@ -55,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(
@@ -132,9 +132,21 @@ def _add_paths_config(parser: argparse.ArgumentParser) -> None:
     )
 
 
+class _VersionAction(argparse.Action):
+    """`--version`: looked up only when asked (scanning installed packages takes a while)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
+
+
 def _version() -> str:
     """The installed distribution's version (pyproject.toml), else the package's."""
-    for name in metadata.packages_distributions().get(__package__ or "", [__package__ or ""]):
+    package = __package__ or ""
+    for name in metadata.packages_distributions().get(package, [package]):
         try:
             return metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -29,7 +29,6 @@ from .utils.files import atomic_write_text, tmp_sibling
 from .utils.metrics import classification_metrics, confusion_matrix, top_confusions
 from .utils.tensorboard import log_evaluation
 
-SPLITS = ("test", "val", "train")  # `--split` choices
 MISTAKES_SHOWN = 24
 
 
