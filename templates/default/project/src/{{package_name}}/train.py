@@ -20,6 +20,7 @@ from .utils.checkpoint import (
     RESUME_FIELDS,
     check_weights,
     checked_state,
+    load_weights,
     remove_stale_checkpoint_tmp,
     run_name_of,
 )
@@ -205,14 +206,21 @@ def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> P
 
 def _evaluate_best(cfg: DictConfig, data: DataBundle, device: torch.device, run_dir: Path) -> None:
     """Per-class view of the best checkpoint on the validation split, in `<run>/eval/val/`."""
-    from .evaluate import evaluate_checkpoint  # matplotlib: imported only when needed
+    from .evaluate import evaluate_model  # matplotlib: imported only when needed
+    from .infer import LoadedModel
 
     best = Path(cfg.paths.models) / run_dir.name / "best.pt"
     if not best.exists():
         return
+    state = checked_state(best, map_location=device)
+    model = build_model_for_data(cfg, len(data.classes))
+    load_weights(model, state["model"], best)
+    loaded = LoadedModel(
+        model.to(device).eval(), cfg, data.classes, run_dir.name, state["epoch"], best
+    )
     limit = 1 if cfg.trainer.fast_dev_run else cfg.trainer.limit_val_batches
-    result = evaluate_checkpoint(
-        best,
+    result = evaluate_model(
+        loaded,
         data.val_loader.dataset,
         split="val",
         out_dir=run_dir / "eval" / "val",

@@ -21,17 +21,18 @@ def confusion_figure(confusion: np.ndarray, classes: Sequence[str], title: str) 
     totals = confusion.sum(axis=1, keepdims=True)
     shares = np.divide(confusion, totals, out=np.zeros_like(confusion, float), where=totals > 0)
     image = ax.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
-    fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     ax.set_xticks(range(n), labels=classes, rotation=90 if n > 6 else 0)
     ax.set_yticks(range(n), labels=classes)
-    ax.set_xlabel("predicted")
+    ax.set_xlabel("predicted (shade: share of the true class)")
     ax.set_ylabel("true")
     ax.set_title(title, fontsize=9)
-    if n <= 30:  # numbers stay readable up to about this size
+    if n <= 30:  # numbers stay readable up to about this size (a colour bar costs time)
         for t in range(n):
             for p in range(n):
                 color = "white" if shares[t, p] > 0.5 else "black"
                 ax.text(p, t, str(int(confusion[t, p])), ha="center", va="center", color=color)
+    else:
+        fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="share of the true class")
     return fig
 
 
