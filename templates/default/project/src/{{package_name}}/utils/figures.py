@@ -55,7 +55,7 @@ def mistakes_figure(
     mosaic = np.ones((int(rows * (height + caption)), cols * (width + gap), 3))
     cell_inches = 1.6
     fig_height = cell_inches * (height + caption) / width * rows + 0.4
-    fig = Figure(figsize=(cell_inches * cols, fig_height))
+    fig = Figure(figsize=(max(cell_inches * cols, 5.0), fig_height))  # room for the title
     ax = fig.add_axes((0.0, 0.0, 1.0, 1.0 - 0.4 / fig_height))
     ax.set_axis_off()
     for index, tile in enumerate(tiles):
