@@ -101,7 +101,8 @@ def run_trainer(data: Path, epochs: int) -> dict[str, float]:
     code = cli.main(["train", *overrides])
     if code != 0:
         raise SystemExit(f"trainer run failed with exit code {code}")
-    status = json.loads((Path("logs") / "latest" / "status.json").read_text())
+    latest = (Path("logs") / "LATEST").read_text().strip()
+    status = json.loads((Path("logs") / latest / "status.json").read_text())
     metrics = status["metrics"]
     return {**timing, "own_throughput": metrics["throughput"], "val_acc": metrics["val_acc"]}
 

@@ -83,3 +83,8 @@ def install_fake_torchvision(monkeypatch: pytest.MonkeyPatch) -> types.ModuleTyp
     monkeypatch.setitem(sys.modules, "torchvision", package)
     monkeypatch.setitem(sys.modules, "torchvision.models", models)
     return models
+
+
+def latest_run_dir(logs: Path) -> Path:
+    """The run folder `logs/LATEST` names (the newest run)."""
+    return logs / (logs / "LATEST").read_text(encoding="utf-8").strip()

@@ -1,17 +1,21 @@
-"""Command line: `train`, `infer` and `inspect-data`. Each command parses, calls one function
-and prints the result; the work itself lives in `train.py`, `infer.py` and `inspect_data.py`.
+"""Command line: `train`, `evaluate`, `infer`, `runs` and `inspect-data`. Each command parses,
+calls one function and prints the result; the work itself lives in `train.py`, `evaluate.py`,
+`infer.py` and `inspect_data.py`.
 """
 
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import metadata
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
+from . import __version__
 from .config import DEFAULT_CONFIG, load_config
 from .errors import ProjectError, one_line, require_dataset
 from .utils.console import error, info, warn
+from .utils.runs import find_run_checkpoint, list_runs
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -21,8 +25,13 @@ EPILOG = """examples:
   train --config configs/debug.yaml         one batch through everything
   train optimizer.lr=3e-4 model=mlp         overrides are checked against the schema
   train --resume last trainer.epochs=30     continue the latest run (fast-dev-runs skipped)
-  infer --checkpoint models/<run>/best.pt data/<dataset>/<class> --output preds.csv
+  evaluate --split val                      per-class metrics, confusion matrix, mistakes
+  infer --checkpoint best data/<dataset>/<class> --output preds.csv
+  runs                                      every run with its state and metrics
 """
+CHECKPOINT_HELP = (
+    "best | last (of the latest finished run), a run folder name (its best.pt) or a .pt file"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -46,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_VersionAction, help="print the version and exit")
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser(
@@ -62,8 +72,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.set_defaults(handler=_cmd_train)
 
+    evaluate = commands.add_parser(
+        "evaluate", help="per-class metrics, confusion matrix and mistakes of a checkpoint"
+    )
+    evaluate.add_argument("--checkpoint", default="best", help=CHECKPOINT_HELP)
+    evaluate.add_argument(
+        "--split", choices=["test", "val", "train"], default="test", help="default: %(default)s"
+    )
+    evaluate.add_argument(
+        "--output", type=Path, help="folder for the results (default: logs/<run>/eval/<split>/)"
+    )
+    evaluate.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
+    evaluate.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
+    _add_paths_config(evaluate)
+    evaluate.set_defaults(handler=_cmd_evaluate)
+
     infer = commands.add_parser("infer", help="predict classes for image files or folders")
-    infer.add_argument("--checkpoint", required=True, type=Path, help="e.g. models/<run>/best.pt")
+    infer.add_argument("--checkpoint", required=True, help=CHECKPOINT_HELP)
     infer.add_argument("inputs", nargs="+", metavar="INPUT", help="image files or folders")
     infer.add_argument("--batch-size", type=int, default=256, help="images per forward pass")
     infer.add_argument("--device", default="auto", help="auto | cpu | cuda | mps")
@@ -73,7 +98,12 @@ def build_parser() -> argparse.ArgumentParser:
     infer.add_argument(
         "--output", type=Path, help="write to this .csv/.json file instead of stdout"
     )
+    _add_paths_config(infer)
     infer.set_defaults(handler=_cmd_infer)
+
+    runs = commands.add_parser("runs", help="list runs: state (crashed too), epochs, metrics")
+    _add_paths_config(runs)
+    runs.set_defaults(handler=_cmd_runs)
 
     inspect = commands.add_parser(
         "inspect-data", help="look at the data: samples, class balance, problems"
@@ -93,6 +123,37 @@ def _add_config_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_paths_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=DEFAULT_CONFIG,
+        help="the project config whose paths.logs/paths.models to use (default: %(default)s)",
+    )
+
+
+class _VersionAction(argparse.Action):
+    """`--version`: looked up only when asked (scanning installed packages takes a while)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, help=str(kwargs.get("help", "")))
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        sys.stdout.write(f"{parser.prog} {_version()}\n")
+        parser.exit()
+
+
+def _version() -> str:
+    """The installed distribution's version (pyproject.toml), else the package's."""
+    package = __package__ or ""
+    for name in metadata.packages_distributions().get(package, [package]):
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return __version__
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
     checkpoint = None
@@ -100,14 +161,14 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from .train import find_checkpoint, resume_config
 
         checkpoint = find_checkpoint(args.resume, Path(cfg.paths.logs), Path(cfg.paths.models))
-        cfg = resume_config(checkpoint, args.overrides)
+        cfg = resume_config(checkpoint, args.overrides, project=cfg)
         if cfg.trainer.fast_dev_run and not _overrides_key(args.overrides, "trainer.fast_dev_run"):
             warn(
                 f"{checkpoint} is from a fast-dev-run and resumes as one (1 batch, 1 epoch): "
                 "pass trainer.fast_dev_run=false to train it for real"
             )
     if args.print_config:
-        sys.stdout.write(OmegaConf.to_yaml(cfg))
+        sys.stdout.write(OmegaConf.to_yaml(cfg, resolve=True))
         return 0
     require_dataset(cfg.data.root)  # fail before the slow torch import
     from .train import train  # imports torch: keep --help and --print-config fast
@@ -131,9 +192,13 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         raise ProjectError(f"cannot write {args.output}: folder {args.output.parent} not found")
     from .infer import format_predictions, predict
 
-    predictions = predict(
-        args.checkpoint, args.inputs, batch_size=args.batch_size, device=args.device
-    )
+    checkpoint = _checkpoint(args.checkpoint, args.config)
+    predictions = predict(checkpoint, args.inputs, batch_size=args.batch_size, device=args.device)
+    if fmt == "table" and not args.output and sys.stdout.isatty():
+        from .utils.report import print_predictions
+
+        print_predictions(predictions)
+        return 0
     text = format_predictions(predictions, fmt)
     if args.output:
         try:
@@ -143,6 +208,50 @@ def _cmd_infer(args: argparse.Namespace) -> int:
         info(f"wrote {len(predictions)} prediction(s) to {args.output}")
     else:
         sys.stdout.write(text)
+    return 0
+
+
+def _checkpoint(spec: str, config: Path) -> Path:
+    """`best`/`last`/RUN resolved in the project's folders; a file path as given."""
+    if spec not in {"best", "last"} and Path(spec).is_file():
+        return Path(spec)  # no project config needed
+    paths = _paths(config)
+    path = find_run_checkpoint(spec, Path(paths.logs), Path(paths.models))
+    if path != Path(spec):
+        info(f"checkpoint: {path}")
+    return path
+
+
+def _paths(config: Path) -> DictConfig:
+    return load_config(config).paths
+
+
+def _cmd_evaluate(args: argparse.Namespace) -> int:
+    if args.batch_size < 1:
+        raise ProjectError(f"--batch-size must be >= 1, got {args.batch_size}")
+    checkpoint = _checkpoint(args.checkpoint, args.config)
+    from .evaluate import evaluate_run
+
+    result = evaluate_run(
+        checkpoint,
+        split=args.split,
+        logs_dir=Path(_paths(args.config).logs),
+        output=args.output,
+        device=args.device,
+        batch_size=args.batch_size,
+    )
+    m = result.metrics
+    info(
+        f"{m['split']}: accuracy {m['accuracy']:.4f}  macro F1 {m['macro_avg']['f1']:.4f}  "
+        f"({m['samples']} samples); report, figures and predictions in {result.out_dir}"
+    )
+    return 0
+
+
+def _cmd_runs(args: argparse.Namespace) -> int:
+    from .utils.report import print_runs
+
+    print_runs(list_runs(Path(_paths(args.config).logs)))
     return 0
 
 

@@ -212,6 +212,10 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as err:
         raise ConfigError(f"{path} is not valid YAML: {str(err).splitlines()[0]}") from None
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {err.start}): save it as UTF-8"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping of keys to values")
     return data

@@ -6,16 +6,19 @@ import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
+from omegaconf import DictConfig
+from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
-from .build import build_model_for_data
+from .build import build_image_dataset, build_model_for_data
 from .config import make_config
 from .datasets import ImageFolderDataset
 from .datasets.image_folder import IMAGE_SUFFIXES
-from .errors import ImageReadError, ProjectError
-from .utils.checkpoint import load_checkpoint_file
+from .errors import CheckpointError, ConfigError, ImageReadError, ProjectError
+from .utils.checkpoint import checked_state, load_weights, run_name_of
 from .utils.console import warn
 from .utils.device import resolve_device
 
@@ -26,6 +29,47 @@ class Prediction:
     label: str
     index: int
     probability: float
+
+
+@dataclass(frozen=True)
+class LoadedModel:
+    """A model rebuilt from a checkpoint's own config, with what the checkpoint recorded."""
+
+    model: nn.Module
+    config: DictConfig
+    classes: list[str]
+    run: str
+    epoch: int | None
+    path: Path
+
+
+def load_model(checkpoint: Path, device: torch.device | str = "cpu") -> LoadedModel:
+    """Rebuild the checkpoint's network from its stored config and load its weights (eval mode).
+
+    Everything read from the checkpoint is checked first: a damaged, foreign or mismatched
+    file is one CheckpointError, never a traceback.
+    """
+    state = checked_state(checkpoint)
+    cfg = config_of(state, checkpoint)
+    model = build_model_for_data(cfg, len(state["classes"]), load_weights=False)
+    load_weights(model, state["model"], checkpoint)
+    epoch = state.get("epoch")
+    return LoadedModel(
+        model=model.to(device).eval(),
+        config=cfg,
+        classes=list(state["classes"]),
+        run=run_name_of(state, checkpoint),
+        epoch=epoch if isinstance(epoch, int) and not isinstance(epoch, bool) else None,
+        path=Path(checkpoint),
+    )
+
+
+def config_of(state: dict[str, Any], checkpoint: Path, overrides: Sequence[str] = ()) -> DictConfig:
+    """The config stored in a checkpoint, validated like any config (plus `overrides`)."""
+    try:
+        return make_config(state["config"], overrides)
+    except ConfigError as err:
+        raise CheckpointError(f"{checkpoint} holds a config this project rejects: {err}") from None
 
 
 def collect_images(inputs: Sequence[str | Path]) -> list[Path]:
@@ -51,21 +95,14 @@ def predict(
     device: str = "auto",
 ) -> list[Prediction]:
     """Run the checkpoint's model over the images; preprocessing follows its stored config."""
-    state = load_checkpoint_file(Path(checkpoint))
-    cfg = make_config(state["config"])
-    classes: list[str] = state["classes"]
     target = resolve_device(device)
-    model = build_model_for_data(cfg, len(classes))
-    model.load_state_dict(state["model"])
-    model.to(target).eval()
+    loaded = load_model(Path(checkpoint), target)
+    cfg, classes, model = loaded.config, loaded.classes, loaded.model
     paths = collect_images(inputs)
-    dataset = ImageFolderDataset(
-        [(path, -1) for path in paths],
-        channels=cfg.data.channels,
-        image_size=list(cfg.data.image_size),
-        mean=cfg.data.mean,
-        std=cfg.data.std,
-    )
+    # What validation saw: the config's channels and eval pipeline; never the cache.
+    data = cfg.data.copy()
+    data.cache_in_memory = False
+    dataset = build_image_dataset(data, [(path, -1) for path in paths])
     readable = _SkipUnreadable(dataset)
     predictions: list[Prediction] = []
     loader = DataLoader(readable, batch_size=batch_size, collate_fn=_collate_readable)

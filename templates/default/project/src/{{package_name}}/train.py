@@ -7,10 +7,23 @@ from typing import Any
 import torch
 from omegaconf import DictConfig
 
-from .build import DataBundle, build_checkpoint_keeper, build_dataloaders, build_trainer
+from .build import (
+    DataBundle,
+    build_checkpoint_keeper,
+    build_dataloaders,
+    build_model_for_data,
+    build_trainer,
+)
 from .config import make_config, save_config, to_dict
 from .errors import CheckpointError
-from .utils.checkpoint import load_checkpoint_file
+from .utils.checkpoint import (
+    RESUME_FIELDS,
+    check_weights,
+    checked_state,
+    load_weights,
+    remove_stale_checkpoint_tmp,
+    run_name_of,
+)
 from .utils.console import info, warn
 from .utils.device import resolve_device
 from .utils.distributed import (
@@ -51,9 +64,15 @@ def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, floa
         cleanup_distributed()
 
 
-def resume_config(checkpoint: Path, overrides: list[str]) -> DictConfig:
-    """The config stored in `checkpoint`, with overrides (e.g. `trainer.epochs=30`)."""
-    return make_config(load_checkpoint_file(checkpoint)["config"], overrides)
+def resume_config(checkpoint: Path, overrides: list[str], *, project: DictConfig) -> DictConfig:
+    """The config stored in `checkpoint`, with overrides (e.g. `trainer.epochs=30`).
+
+    `paths` (where logs and checkpoints are written) come from `project`, the current
+    project's config, never from the checkpoint: a checkpoint may come from anywhere.
+    """
+    stored = dict(checked_state(checkpoint, fields=RESUME_FIELDS)["config"])
+    stored["paths"] = to_dict(project)["paths"]
+    return make_config(stored, overrides)
 
 
 def find_checkpoint(spec: str, logs_dir: Path, models_dir: Path) -> Path:
@@ -74,8 +93,25 @@ def _train(
     cfg: DictConfig, device: torch.device, dist: DistInfo, resume_from: Path | None
 ) -> dict[str, float]:
     seed_everything(cfg.seed + dist.rank, deterministic=cfg.trainer.deterministic)
-    state = load_checkpoint_file(resume_from, map_location=device) if resume_from else None
+    state = None
+    if resume_from is not None:
+        state = checked_state(resume_from, map_location=device, fields=RESUME_FIELDS)
+    if dist.is_main:
+        for tmp in remove_stale_checkpoint_tmp(Path(cfg.paths.models)):
+            info(f"removed {tmp}, left by a checkpoint save that was killed")
     data = build_dataloaders(cfg, dist=dist)
+    if state is not None and state["classes"] != data.classes:
+        raise CheckpointError(
+            f"{resume_from} was trained on the classes {_names(state['classes'])}, "
+            f"{cfg.data.root} has {_names(data.classes)}: resume with the same data"
+        )
+    if state is not None:  # before the run folder is touched: a misfit leaves it as it was
+        with torch.device("meta"):
+            check_weights(
+                build_model_for_data(cfg, len(data.classes), load_weights=False),
+                state["model"],
+                resume_from,
+            )
     code_hash = source_hash()
     status_info = _status_info(cfg, dist, code_hash)
     run_dir = _run_dir(cfg, dist, state)
@@ -88,6 +124,8 @@ def _train(
                 _record_start(cfg, create_resume_dir(run_dir) if state else run_dir)
             metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
             status["metrics"] = metrics
+            if dist.is_main:
+                _evaluate_best(cfg, data, device, run_dir)
         if dist.is_main and cfg.trainer.fast_dev_run:
             record_sanity_run(Path(cfg.paths.logs), run_dir, code_hash)
     finally:
@@ -122,8 +160,11 @@ def _fit(
         },
     )
     if state is not None:
-        trainer.load_state_dict(state)
-        info(f"resumed from {resume_from} after epoch {trainer.epoch}")
+        trainer.load_state_dict(state, source=resume_from)
+        info(
+            f"resumed from {resume_from} after epoch {trainer.epoch}; "
+            f"TensorBoard events go to {run_dir}"
+        )
         if trainer.epoch >= trainer.epochs:
             done = f"{trainer.epoch} epoch{'s' if trainer.epoch != 1 else ''}"
             hint = (
@@ -155,7 +196,7 @@ def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> P
     """A new run folder (made by rank 0, name shared), or the resumed run's folder."""
     logs = Path(cfg.paths.logs)
     if state is not None:
-        name = state["run"]
+        name = run_name_of(state, Path("checkpoint"))  # checked on load; never a path
     else:
         run_name = f"fast-dev-run_{cfg.run_name}" if cfg.trainer.fast_dev_run else cfg.run_name
         name = create_run_dir(logs, run_name).name if dist.is_main else None
@@ -165,6 +206,41 @@ def _run_dir(cfg: DictConfig, dist: DistInfo, state: dict[str, Any] | None) -> P
         run_dir.mkdir(parents=True, exist_ok=True)
         update_latest(logs, run_dir)
     return run_dir
+
+
+def _evaluate_best(cfg: DictConfig, data: DataBundle, device: torch.device, run_dir: Path) -> None:
+    """Per-class view of the best checkpoint on the validation split, in `<run>/eval/val/`."""
+    from .evaluate import evaluate_model  # matplotlib: imported only when needed
+    from .infer import LoadedModel
+
+    best = Path(cfg.paths.models) / run_dir.name / "best.pt"
+    if not best.exists():
+        return
+    state = checked_state(best, map_location=device)
+    model = build_model_for_data(cfg, len(data.classes), load_weights=False)
+    load_weights(model, state["model"], best)
+    loaded = LoadedModel(
+        model.to(device).eval(), cfg, data.classes, run_dir.name, state["epoch"], best
+    )
+    limit = 1 if cfg.trainer.fast_dev_run else cfg.trainer.limit_val_batches
+    result = evaluate_model(
+        loaded,
+        data.val_loader.dataset,
+        split="val",
+        out_dir=run_dir / "eval" / "val",
+        events_dir=run_dir,
+        device=device,
+        batch_size=cfg.data.eval_batch_size,
+        max_batches=limit,
+    )
+    info(
+        f"best checkpoint on val: accuracy {result.metrics['accuracy']:.4f}, "
+        f"macro F1 {result.metrics['macro_avg']['f1']:.4f}; per-class view in {result.out_dir}"
+    )
+
+
+def _names(classes: list[str], shown: int = 5) -> str:
+    return "[" + ", ".join(classes[:shown]) + (", ...]" if len(classes) > shown else "]")
 
 
 def _record_start(cfg: DictConfig, folder: Path) -> None:

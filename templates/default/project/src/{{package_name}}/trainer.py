@@ -15,8 +15,8 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader
 
-from .errors import NonFiniteLossError
-from .utils.checkpoint import CheckpointKeeper, atomic_save, load_checkpoint_file
+from .errors import CheckpointError, NonFiniteLossError
+from .utils.checkpoint import CheckpointKeeper, atomic_save, load_checkpoint_file, load_weights
 from .utils.console import info, make_progress
 from .utils.distributed import all_reduce_sum
 from .utils.seed import capture_rng_state, restore_rng_state
@@ -202,20 +202,30 @@ class Trainer:
             **self.metadata,
         }
 
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore what `state_dict` saved."""
-        unwrap(self.model).load_state_dict(state["model"])
-        self.optimizer.load_state_dict(state["optimizer"])
-        if self.scheduler is not None and state.get("scheduler") is not None:
-            self.scheduler.load_state_dict(state["scheduler"])
-        if state.get("scaler"):
-            self.scaler.load_state_dict(state["scaler"])
+    def load_state_dict(self, state: dict[str, Any], *, source: Path | str = "checkpoint") -> None:
+        """Restore what `state_dict` saved; a state that does not fit is one CheckpointError.
+
+        A cosine schedule keeps the length this trainer was built with (`epochs`), so resuming
+        with more epochs goes on along the longer schedule from the resumed step.
+        """
+        load_weights(unwrap(self.model), state["model"], Path(source))
+        try:
+            self.optimizer.load_state_dict(state["optimizer"])
+            if self.scheduler is not None and state.get("scheduler") is not None:
+                built_for = getattr(self.scheduler, "T_max", None)
+                self.scheduler.load_state_dict(state["scheduler"])
+                _fit_schedule_to(self.scheduler, built_for)
+            if state.get("scaler"):
+                self.scaler.load_state_dict(state["scaler"])
+            restore_rng_state(state["rng"])
+        except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as err:
+            reason = str(err).splitlines()[0] if str(err) else type(err).__name__
+            raise CheckpointError(f"cannot resume from {source}: {reason}") from None
         self.epoch = state["epoch"]
         self.global_step = state["global_step"]
         self.best_value = state.get("best_value")
         self.epochs_without_improvement = state.get("epochs_without_improvement", 0)
         self.metrics = state.get("metrics", {})
-        restore_rng_state(state["rng"])
 
     def save_checkpoint(self, path: Path) -> None:
         """Write the full training state to `path` atomically."""
@@ -223,7 +233,8 @@ class Trainer:
 
     def load_checkpoint(self, path: Path) -> None:
         """Resume from a checkpoint written by `save_checkpoint` or the keeper."""
-        self.load_state_dict(load_checkpoint_file(Path(path), map_location=self.device))
+        state = load_checkpoint_file(Path(path), map_location=self.device)
+        self.load_state_dict(state, source=path)
 
     # ---------------------------------------------------------------- helpers
     def _autocast(self) -> contextlib.AbstractContextManager[Any]:
@@ -283,6 +294,32 @@ def _batch_totals(
     n = targets.new_tensor(len(targets), dtype=torch.float)
     correct = (logits.argmax(dim=1) == targets).sum().float()
     return torch.stack([mean_loss.float() * n, correct, n])
+
+
+def _fit_schedule_to(
+    scheduler: torch.optim.lr_scheduler.LRScheduler, built_for: int | None
+) -> None:
+    """After loading a cosine schedule's state: keep the length it was built with, `built_for`.
+
+    The loaded state holds the old run's `T_max`; with more (or fewer) epochs than before, the
+    learning rate would reach 0 too early and the cosine would start over. Instead the schedule
+    continues from the resumed step along the cosine of the new length (its closed form).
+    """
+    if not isinstance(scheduler, torch.optim.lr_scheduler.CosineAnnealingLR):
+        return
+    if built_for is None or built_for == scheduler.T_max:
+        return
+    step = scheduler.last_epoch
+    lrs = [
+        scheduler.eta_min
+        + (base - scheduler.eta_min) * (1 + math.cos(math.pi * step / built_for)) / 2
+        for base in scheduler.base_lrs
+    ]
+    state = scheduler.state_dict() | {"T_max": built_for, "_last_lr": lrs}
+    scheduler.load_state_dict(state)
+    for group, lr in zip(scheduler.optimizer.param_groups, lrs, strict=True):
+        group["lr"] = lr
+    info(f"cosine schedule set to {built_for} epochs: lr continues at {lrs[0]:.3g}")
 
 
 def _grad_scaler(*, enabled: bool) -> "torch.amp.GradScaler":  # quoted: torch 2.2 lacks it

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import ProjectError
 from .data_manifest import Manifest
 from .files import atomic_write_text
 
@@ -35,7 +36,13 @@ def read_registry(path: Path) -> dict[str, Any]:
     """The registry as a dict; an absent file reads as an empty registry."""
     if not path.is_file():
         return {"version": 1, "datasets": {}}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        reason = str(err).splitlines()[0]
+        raise ProjectError(f"{path} is no valid UTF-8 YAML ({reason}): fix or restore it") from None
+    if not isinstance(data, dict):
+        raise ProjectError(f"{path} must hold a mapping (version, datasets): fix or restore it")
     data.setdefault("version", 1)
     if not isinstance(data.get("datasets"), dict):
         data["datasets"] = {}

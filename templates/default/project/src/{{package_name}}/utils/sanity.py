@@ -39,7 +39,12 @@ def stale_sanity_warning(logs_dir: Path, code_hash: str) -> str | None:
     path = logs_dir / RECORD
     if not path.is_file():
         return "no sanity run recorded: try `make debug` (a one-batch run) before a full run"
-    record = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # ValueError: bad JSON or bad UTF-8
+        record = None
+    if not isinstance(record, dict):
+        return "the sanity record is unreadable: run `make debug` to write it again"
     if record.get("source_hash") != code_hash:
         return (
             f"the code changed since the last passing sanity run ({record.get('run')}): "

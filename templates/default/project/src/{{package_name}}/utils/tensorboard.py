@@ -1,10 +1,11 @@
 """TensorBoard logging: scalars per epoch and the run's hyperparameters with final metrics."""
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from torch.utils.tensorboard import SummaryWriter
-from torch.utils.tensorboard.summary import hparams
 
 # metric key -> TensorBoard tag
 TAGS = {
@@ -33,24 +34,36 @@ class TensorBoardLogger:
     def log_hparams(self, params: dict[str, Any], metrics: dict[str, float]) -> None:
         """Record hyperparameters and final metrics for TensorBoard's HParams tab.
 
-        Written into the run's own event file (unlike `SummaryWriter.add_hparams`, which
-        opens a sub-folder), so each run folder is one row.
+        `add_hparams` writes into `<log_dir>/<run_name>`; with run_name "." that is the run
+        folder itself (a second event file there), so each run folder is one row, not two.
         """
         clean = {
             k: v if isinstance(v, int | float | str | bool) else str(v) for k, v in params.items()
         }
         final = {f"hparam/{k}": float(v) for k, v in metrics.items()}
-        experiment, start, end = hparams(clean, final)
-        file_writer = self.writer._get_file_writer()
-        for summary in (experiment, start, end):
-            file_writer.add_summary(summary)
-        for tag, value in final.items():
-            self.writer.add_scalar(tag, value)
+        self.writer.add_hparams(clean, final, run_name=".")
         self.writer.flush()
 
     def close(self) -> None:
         """Flush and close the event file."""
         self.writer.close()
+
+
+def log_evaluation(
+    log_dir: Path,
+    prefix: str,
+    step: int,
+    images: Mapping[str, np.ndarray],
+    scalars: Mapping[str, float],
+    text: str,
+) -> None:
+    """An evaluation's figures (RGB arrays), numbers and report under `<prefix>/...` at `step`."""
+    with SummaryWriter(log_dir=str(log_dir)) as writer:
+        for name, image in images.items():
+            writer.add_image(f"{prefix}/{name}", image, global_step=step, dataformats="HWC")
+        for name, value in scalars.items():
+            writer.add_scalar(f"{prefix}/{name}", value, global_step=step)
+        writer.add_text(f"{prefix}/report", text, global_step=step)
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
