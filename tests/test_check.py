@@ -356,7 +356,7 @@ def test_fresh_project_passes_check_without_a_warning(tmp_path: Path, current_te
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "warn" not in checked.stdout + checked.stderr
     assert "All checks passed" in checked.stderr
-    report = json.loads(as_json.stdout)
+    report = json.loads(as_json.stdout)["result"]
     assert (report["findings"], report["exit_code"]) == ([], 0)
     assert report["template_version"] == current_template
 
@@ -404,7 +404,7 @@ def test_following_the_readme_keeps_check_green(tmp_path: Path, current_template
     commit_all(project, "tiny network, mydata")
 
     checked = dlscaffold("check", "--json", cwd=project)
-    report = json.loads(checked.stdout)
+    report = json.loads(checked.stdout)["result"]
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert {(f["id"], f["path"], f["fails"]) for f in report["findings"]} == {
         ("drift-modified", path, False) for path in edited
@@ -446,4 +446,4 @@ def test_a_warm_check_imports_neither_pydantic_nor_copier(project: Path) -> None
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
 
     assert "LOADED [] 0" in done.stderr, done.stderr
-    assert json.loads(done.stdout)["passed"] is True
+    assert json.loads(done.stdout)["result"]["passed"] is True

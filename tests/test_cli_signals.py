@@ -36,7 +36,7 @@ main()
 
 PHASES = [
     ("typer", "start-up: the CLI's imports"),
-    ("typer._adapters", "start-up: typer parsing the command line"),
+    ("dlscaffold._cli._app", "start-up: building the command line"),
     ("dlscaffold._new", "the command's own imports"),
     ("copier._main", "rendering"),
     ("rich.console", "printing the result"),

@@ -62,7 +62,7 @@ def test_worker_render_template_takes_no_arguments() -> None:
     assert "self._render_template()" in source
 
 
-@pytest.mark.parametrize("name", ["template", "subproject", "match_skip"])
+@pytest.mark.parametrize("name", ["template", "subproject", "match_skip", "jinja_env"])
 def test_worker_cached_properties(name: str) -> None:
     # `template` and `match_skip` are read; `del worker.subproject` resets the cached
     # subproject when the worker moves to the real project to run tasks there.
@@ -87,6 +87,31 @@ def test_worker_git_index_sync_hook() -> None:
     assert parameters(method) == ["self", "dst_relpath", "src_mode"]
 
 
+def test_worker_render_string_and_context() -> None:
+    # _engine.OnceWorker overrides `_render_string(self, string, extra_context=None)` (path
+    # parts without Jinja skip the render) and `_render_context(self)` (the project's folder
+    # name stands in for the scratch folder's).
+    assert parameters(copier._main.Worker._render_string) == ["self", "string", "extra_context"]
+    assert parameters(copier._main.Worker._render_context) == ["self"]
+
+
+def test_yield_extension_and_its_context() -> None:
+    # _engine resets copier's `yield` extension state before rendering a path part itself.
+    import copier._jinja_ext as jinja_ext
+    from jinja2 import Environment
+
+    env = Environment(extensions=[jinja_ext.YieldExtension])
+    context = jinja_ext.get_yield_context(env)
+    assert hasattr(context, "yield_name") and hasattr(context, "yield_iterable")
+
+
+def test_missing_marks_an_unanswered_question() -> None:
+    # _engine's prompt replacement compares a default against `copier._user_data.MISSING`.
+    import copier._user_data as user_data
+
+    assert user_data.MISSING is not None
+
+
 def test_operation_is_a_context_variable() -> None:
     # _engine sets copier._main._operation to "update" or "copy" while running tasks, as
     # templates read it through the `_copier_operation` variable.
@@ -102,7 +127,9 @@ def test_prompt_is_looked_up_in_copier_main() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["questions_data", "version", "commit", "exclude", "tasks"]
+    "name",
+    ["questions_data", "version", "commit", "exclude", "tasks", "message_before_copy",
+     "message_after_copy", "message_before_update", "message_after_update"],
 )  # fmt: skip
 def test_template_attributes(name: str) -> None:
     # Read from `worker.template` by _engine.rendered().
@@ -139,6 +166,9 @@ def test_engine_names_no_other_copier_internal() -> None:
     assert imports <= {
         "from copier._main import Worker",
         "from copier._main import _operation",
+        "from copier._user_data import MISSING",
+        "from copier._jinja_ext import YieldExtension",
+        "from copier._jinja_ext import get_yield_context",
         "from copier.errors import UnsafeTemplateError, UserMessageError",
         "import copier._main",
     }, imports

@@ -189,7 +189,7 @@ def _table_status(table: str, path: str) -> str:
 
 def _check_marker_paths(project: Path, env: dict[str, str]) -> list[str]:
     proc = _dlscaffold(project, env, "check", "--json", "--trust")
-    findings = json.loads(proc.stdout)["findings"]
+    findings = json.loads(proc.stdout)["result"]["findings"]
     return sorted(f["path"] for f in findings if f["id"] == "conflict-markers")
 
 

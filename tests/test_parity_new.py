@@ -106,5 +106,5 @@ def test_check_finds_no_drift_in_a_template_that_reads_the_folder_name(tmp_path:
         if cache == "cold":
             shutil.rmtree(Path(os.environ["HOME"]) / ".cache/dlscaffold", ignore_errors=True)
         checked = _run(project, "dlscaffold", "check", "--json")
-        findings = json.loads(checked.stdout)["findings"]
+        findings = json.loads(checked.stdout)["result"]["findings"]
         assert [f["id"] for f in findings if f["id"].startswith("drift")] == [], (cache, findings)

@@ -265,7 +265,7 @@ def test_ctrl_c_after_the_write_phase_says_the_update_finished(
 ) -> None:
     new = updated_copy(project, tmp_path / "expected")
 
-    def interrupted_scan(*args: object) -> list[str]:
+    def interrupted_scan(*args: object, **kwargs: object) -> list[str]:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(api_module, "files_with_markers", interrupted_scan)

@@ -142,7 +142,7 @@ def test_a_used_project_updates_to_the_newest_version_and_still_works(
     assert tiny.returncode == 0, tiny.stderr[-3000:]  # the user's network still trains
 
     checked = dlscaffold("check", "--json", cwd=project)
-    report = json.loads(checked.stdout)
+    report = json.loads(checked.stdout)["result"]
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert report["template_version"] == newest
     drift = {f["path"] for f in report["findings"] if f["group"] == "drift"}

@@ -42,7 +42,7 @@ def network_schema(text: str) -> str:
 
 def network_branch(text: str) -> str:
     """build.py: one branch in build_model."""
-    anchor = "    raise ConfigError(f\"unknown model '{model.name}'"
+    anchor = "    raise ConfigError("  # build_model's last line, in every template version
     branch = (
         '    if model.name == "tiny":\n'
         "        from .networks import Tiny\n\n"

@@ -1,7 +1,8 @@
 """Interrupts (Ctrl-C, SIGTERM) that never leave a change half-made.
 
-`interruptible()` turns SIGTERM into the `KeyboardInterrupt` that Ctrl-C raises, so that
-one `except BaseException` undoes a half-made change for both (by default SIGTERM ends
+`interruptible()` turns SIGTERM into `Terminated`, a `KeyboardInterrupt` like Ctrl-C's, so
+that one `except BaseException` undoes a half-made change for both (and the command still
+exits 143 for SIGTERM, 130 for Ctrl-C) (by default SIGTERM ends
 Python at once, with no clean-up). `shielded()` holds both signals back while a step that
 must not be cut in two runs (an undo, or the last steps after the point of no return) and
 raises the interrupt once it is done. Both only act in the main thread, where Python runs
@@ -16,16 +17,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
+from dlscaffold.errors import Terminated
+
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 @contextmanager
 def interruptible() -> Iterator[None]:
-    """Within the block, SIGTERM raises `KeyboardInterrupt` as Ctrl-C does."""
+    """Within the block, SIGTERM raises `Terminated`, a `KeyboardInterrupt` as Ctrl-C's."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -38,7 +41,7 @@ def interruptible() -> Iterator[None]:
 
 @contextmanager
 def shielded() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back until the block ends, then raise `KeyboardInterrupt`.
+    """Hold Ctrl-C and SIGTERM back until the block ends, then raise the first one received.
 
     When the block itself raises, the held interrupt is dropped: the exception already on
     its way stops the command. Used around an undo, it may replace the exception being
@@ -59,4 +62,4 @@ def shielded() -> Iterator[None]:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
     if held:
-        raise KeyboardInterrupt
+        raise Terminated if held[0] == signal.SIGTERM else KeyboardInterrupt

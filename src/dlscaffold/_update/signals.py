@@ -11,17 +11,11 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 
+from dlscaffold._interrupts import interruptible as sigterm_as_interrupt
+from dlscaffold._interrupts import shielded as interrupts_deferred
 from dlscaffold._update.codes import EXIT_INTERRUPTED, EXIT_TERMINATED
-
-
-class Terminated(KeyboardInterrupt):
-    """The process received SIGTERM."""
-
-
-def _raise_terminated(signum: int, frame: FrameType | None) -> None:
-    raise Terminated
+from dlscaffold.errors import Terminated
 
 
 def exit_code_for(interrupt: BaseException) -> int:
@@ -29,27 +23,10 @@ def exit_code_for(interrupt: BaseException) -> int:
     return EXIT_TERMINATED if isinstance(interrupt, Terminated) else EXIT_INTERRUPTED
 
 
-def _in_main_thread() -> bool:
-    return threading.current_thread() is threading.main_thread()
-
-
-@contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Turn SIGTERM into `Terminated` while the block runs (main thread only)."""
-    if not _in_main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 @contextmanager
 def interrupts_held_off() -> Iterator[None]:
     """Ignore Ctrl-C and SIGTERM while the block runs: a rollback must not be cut short."""
-    if not _in_main_thread():
+    if threading.current_thread() is not threading.main_thread():
         yield
         return
     previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -60,25 +37,10 @@ def interrupts_held_off() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
-@contextmanager
-def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM until the block ends, then act on the first one received.
-
-    For short steps that must be all or nothing, such as writing the journal.
-    """
-    if not _in_main_thread():
-        yield
-        return
-    received: list[int] = []
-
-    def remember(signum: int, frame: FrameType | None) -> None:
-        received.append(signum)
-
-    previous = {sig: signal.signal(sig, remember) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-    if received:
-        raise Terminated if received[0] == signal.SIGTERM else KeyboardInterrupt
+__all__ = [
+    "Terminated",
+    "exit_code_for",
+    "interrupts_deferred",
+    "interrupts_held_off",
+    "sigterm_as_interrupt",
+]
