@@ -1,4 +1,5 @@
-"""A user's own photo folder, end to end: link, inspect, train with overrides only, infer.
+"""A user's own photo folder, end to end: link, inspect, train with overrides only, evaluate
+on the held-out test split, infer.
 
 The test makes a few hundred RGB JPEGs in three classes the way real folders come: different
 sizes, some grayscale, one photo stored sideways with an EXIF orientation, one truncated file.
@@ -123,3 +124,20 @@ def test_a_folder_of_jpegs_trains_with_overrides_only(tmp_path: Path) -> None:
     assert inferred.returncode == 0, inferred.stderr[-3000:]
     labels = [p["label"] for p in json.loads(inferred.stdout)]
     assert labels == ["horizontal", *CLASSES], labels  # the rotated photo: EXIF applied
+
+    # Every run ends with the per-class view of its best checkpoint on the validation split.
+    assert (run_dir / "eval" / "val" / "metrics.json").is_file()
+    evaluated = run(python, "-m", "pets_lab", "evaluate", cwd=project)  # best, test split
+    assert evaluated.returncode == 0, evaluated.stderr[-3000:]
+    eval_dir = run_dir / "eval" / "test"
+    metrics = json.loads((eval_dir / "metrics.json").read_text())
+    # 30 test files, less the truncated one if the split put it there (skipped, as configured)
+    assert metrics["samples"] in (29, 30) and set(metrics["per_class"]) == set(CLASSES), metrics
+    assert metrics["accuracy"] >= 0.8, metrics
+    rows = (eval_dir / "predictions.csv").read_text().splitlines()
+    assert len(rows) == 1 + metrics["samples"]
+    for figure in ("confusion_matrix.png", "mistakes.png"):
+        with Image.open(eval_dir / figure) as image:
+            image.verify()  # a real PNG, readable
+            assert image.format == "PNG"
+    assert "accuracy" in (eval_dir / "report.md").read_text().lower()
