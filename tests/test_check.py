@@ -322,6 +322,7 @@ def current_template(isolated_home: Path) -> str:
     import shutil
 
     from dlscaffold import __version__
+    from dlscaffold._generated.source import list_versions
     from dlscaffold._template_history import record_version
     from dlscaffold._templates import DEFAULT_TEMPLATE_SRC, shipped_bundle
 
@@ -329,7 +330,7 @@ def current_template(isolated_home: Path) -> str:
     bundle.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(shipped_bundle(), bundle)
     tag = record_version(REPO_ROOT / "templates" / "default", bundle, version=__version__)
-    return tag or git("describe", "--tags", "--abbrev=0", "HEAD", cwd=REPO_ROOT).strip()
+    return tag or list_versions(str(bundle))[-1]  # unchanged: the bundle's newest version
 
 
 def dlscaffold(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -49,11 +49,13 @@ def run_interrupted(
     )  # fmt: skip
 
 
-def assert_one_line_130(result: subprocess.CompletedProcess[str]) -> None:
-    assert result.returncode == 130, result.stderr
+def assert_one_line(result: subprocess.CompletedProcess[str], signame: str) -> None:
+    """Exit 130 and one line for Ctrl-C, 143 and one line for SIGTERM; no traceback."""
+    code, word = (143, "Terminated") if signame == "SIGTERM" else (130, "Interrupted")
+    assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
     assert [line for line in result.stderr.splitlines() if line.strip()] == [
-        "Error: Interrupted; nothing was left half-done."
+        f"Error: {word}; nothing was left half-done."
     ], result.stderr
 
 
@@ -78,7 +80,7 @@ def test_an_interrupted_new_link_leaves_no_project_and_unprotects(
         "--link", "images=raw/images", cwd=tmp_path,
     )  # fmt: skip
 
-    assert_one_line_130(result)
+    assert_one_line(result, signame)
     assert tree_digest(tmp_path) == before  # no project, no staging folder, modes as before
 
 
@@ -128,7 +130,7 @@ def test_an_interrupted_data_link_registers_only_with_its_link(
 
     result = run_interrupted(point, signame, "data", "link", "ds", "../raw/ds", cwd=ws.project)
 
-    assert_one_line_130(result)
+    assert_one_line(result, signame)
     link = ws.project / "data" / "ds"
     registry = yaml.safe_load((ws.project / "data" / "datasets.yaml").read_text())["datasets"]
     if linked:
