@@ -84,11 +84,11 @@ def _is_stale(path: Path) -> bool:
             pid, host = int(content["pid"]), str(content["host"])
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        return host == socket.gethostname() and pid != os.getpid() and not _runs(pid)
+        return host == socket.gethostname() and pid != os.getpid() and not process_runs(pid)
     return False
 
 
-def _runs(pid: int) -> bool:
+def process_runs(pid: int) -> bool:
     """Tell whether a process `pid` runs on this machine (of any user)."""
     if os.name == "nt":
         return True  # os.kill would end it there: never call a folder stale

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from dlscaffold._fs import process_runs
 from dlscaffold.errors import UserError
 
 LOCK_NAME = "dlscaffold-update.lock"
@@ -64,17 +65,6 @@ def _same_file(fd: int, path: Path) -> bool:
         return False
 
 
-def pid_alive(pid: int) -> bool:
-    """Tell whether a process with this PID exists (one of another user counts)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 @contextmanager
 def scratch_folder() -> Iterator[str]:
     """Hold one update's scratch folder, named after this process; remove it at the end.
@@ -110,7 +100,7 @@ def _stale(folder: Path) -> bool:
         if folder.lstat().st_uid != os.getuid():
             return False
         if sep and owner.isdigit():
-            return not pid_alive(int(owner))
+            return not process_runs(int(owner))
         return time.time() - folder.lstat().st_mtime > _UNNAMED_STALE_AFTER_S
     except OSError:
         return False
