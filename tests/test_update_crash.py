@@ -28,6 +28,7 @@ from test_update_support import (
     build_template,
     commit_all,
     make_project,
+    project_with_slow_task,
     v1_spec,
     v2_spec,
 )
@@ -234,15 +235,7 @@ def test_stale_scratch_folders_are_removed_at_the_next_start(project: Path, tmp_
 
 
 def test_an_update_killed_in_its_tasks_can_only_be_aborted(tmp_path: Path) -> None:
-    from dlscaffold._new import create_project
-
-    specs = {"v1": v1_spec(), "v2": v2_spec()}
-    specs["v2"]["copier.yml"] += "_tasks:\n  - touch started.flag && sleep 30\n"
-    template = build_template(tmp_path / "template", specs)
-    project = create_project(
-        tmp_path / "proj", template=str(template), vcs_ref="v1", defaults=True,
-        example_data=False,
-    ).path  # fmt: skip
+    project = project_with_slow_task(tmp_path)
     old = state(project)
     proc = spawn(project, "--defaults", "--trust", tmpdir=tmp_path, delay=0)
     assert wait_for(project / "started.flag", proc), proc.communicate()

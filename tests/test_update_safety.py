@@ -12,6 +12,7 @@ from test_update_support import (
     build_template,
     commit_all,
     make_project,
+    project_with_slow_task,
     standard_template,
     v1_spec,
     v2_spec,
@@ -216,15 +217,7 @@ def test_ctrl_c_during_tasks_restores_the_project_and_exits_130(tmp_path: Path) 
     import sys
     import time
 
-    from dlscaffold._new import create_project
-
-    specs = {"v1": v1_spec(), "v2": v2_spec()}
-    specs["v2"]["copier.yml"] += "_tasks:\n  - touch started.flag && sleep 30\n"
-    template = build_template(tmp_path / "template", specs)
-    project = create_project(
-        tmp_path / "proj", template=str(template), vcs_ref="v1", defaults=True,
-        example_data=False,
-    ).path  # fmt: skip
+    project = project_with_slow_task(tmp_path)
     before = work_tree(project)
     src = Path(__file__).resolve().parents[1] / "src"
     env = {**os.environ, "PYTHONPATH": f"{src}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}

@@ -144,3 +144,15 @@ def commit_all(project: Path, message: str = "user edits") -> None:
     """Commit everything in `project`."""
     git("add", "--all", cwd=project)
     git("commit", "--quiet", "-m", message, cwd=project)
+
+
+def project_with_slow_task(tmp_path: Path) -> Path:
+    """A project at v1 of a template whose v2 runs a task that touches `started.flag`, then
+    sleeps 30 s: a test can interrupt an update while the template's code runs."""
+    specs = {"v1": v1_spec(), "v2": v2_spec()}
+    specs["v2"]["copier.yml"] += "_tasks:\n  - touch started.flag && sleep 30\n"
+    template = build_template(tmp_path / "template", specs)
+    return create_project(
+        tmp_path / "proj", template=str(template), vcs_ref="v1", defaults=True,
+        example_data=False,
+    ).path  # fmt: skip
