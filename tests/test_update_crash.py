@@ -309,6 +309,35 @@ def test_a_full_disk_during_rollback_says_what_was_not_undone(
     assert not (project / JOURNAL).exists()
 
 
+def test_a_git_index_lock_left_by_the_killed_update_does_not_block_continue(
+    project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A kill inside the update's own `git update-index` leaves `.git/index.lock`."""
+    new = updated_copy(project, tmp_path / "expected")
+    real_write, real_restore = apply_module.write_entry, rollback_module.write_entry
+
+    def write_until_full(path: Path, entry: object) -> None:
+        if path.name == "README.md":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_write(path, entry)
+
+    def restore_fails(path: Path, entry: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(apply_module, "write_entry", write_until_full)
+    monkeypatch.setattr(rollback_module, "write_entry", restore_fails)
+    with pytest.raises(RollbackIncompleteError):  # the journal stays, as after a kill
+        update_project(project, defaults=True)
+    monkeypatch.setattr(apply_module, "write_entry", real_write)
+    monkeypatch.setattr(rollback_module, "write_entry", real_restore)
+    (project / ".git" / "index.lock").write_text("")  # as a killed git leaves it
+
+    continue_update(project)
+
+    assert state(project) == new
+    assert not (project / ".git" / "index.lock").exists()
+
+
 def test_abort_and_continue_need_an_interrupted_update(project: Path, tmp_path: Path) -> None:
     for flag in ("--abort", "--continue"):
         result = cli(project, flag, tmpdir=tmp_path)

@@ -80,4 +80,15 @@ def _pending(project: Path, action: str) -> Journal:
     journal = load(git_dir(project))
     if journal is None:
         raise UpdateRefusedError(f"There is no interrupted update to {action} in '{project.name}'.")
+    _remove_index_lock(git_dir(project))
     return journal
+
+
+def _remove_index_lock(gitdir: Path) -> None:
+    """Remove the `index.lock` a killed update's own `git update-index` left behind.
+
+    git never removes the lock of a process that was killed, so every later git command
+    that writes the index fails. With a journal present and the update lock ours, the
+    interrupted update is the one that held it (docs/update.md, crash safety).
+    """
+    (gitdir / "index.lock").unlink(missing_ok=True)
