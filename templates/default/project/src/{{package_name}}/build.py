@@ -23,8 +23,8 @@ from .datasets import (
 )
 from .errors import ConfigError
 from .networks import MLP, SmallCNN, build_torchvision_model
+from .runs.checkpoint import CheckpointKeeper
 from .trainer import MetricLogger, Trainer, higher_is_better
-from .utils.checkpoint import CheckpointKeeper
 from .utils.distributed import DistInfo
 
 

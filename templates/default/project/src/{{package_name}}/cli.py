@@ -14,8 +14,8 @@ from omegaconf import DictConfig, OmegaConf
 from . import __version__
 from .config import DEFAULT_CONFIG, load_config
 from .errors import ProjectError, one_line, require_dataset
+from .runs.folders import find_run_checkpoint, list_runs
 from .utils.console import error, info, warn
-from .utils.runs import find_run_checkpoint, list_runs
 
 EXIT_USER_ERROR = 1
 EXIT_INTERRUPTED = 130
@@ -195,7 +195,7 @@ def _cmd_infer(args: argparse.Namespace) -> int:
     checkpoint = _checkpoint(args.checkpoint, args.config)
     predictions = predict(checkpoint, args.inputs, batch_size=args.batch_size, device=args.device)
     if fmt == "table" and not args.output and sys.stdout.isatty():
-        from .utils.report import print_predictions
+        from .runs.report import print_predictions
 
         print_predictions(predictions)
         return 0
@@ -249,7 +249,7 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from .utils.report import print_runs
+    from .runs.report import print_runs
 
     print_runs(list_runs(Path(_paths(args.config).logs)))
     return 0
@@ -259,7 +259,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     cfg = load_config(args.config, args.overrides)
     require_dataset(cfg.data.root)
     from .inspect_data import inspect_dataset
-    from .utils.report import print_inspection
+    from .runs.report import print_inspection
 
     report = inspect_dataset(cfg, samples_per_class=args.samples_per_class)
     print_inspection(report)

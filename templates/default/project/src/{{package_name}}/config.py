@@ -133,6 +133,8 @@ class PathsConfig:
 class TrainConfig:
     run_name: str = "train"
     seed: int = 42
+    # besides metrics.csv, always written; names in validate.LOGGERS
+    logger: list[str] = field(default_factory=lambda: ["tensorboard"])
     model: ModelConfig = field(default_factory=CNNConfig)
     data: DataConfig = field(default_factory=DataConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)

@@ -23,11 +23,11 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from .build import build_datasets
 from .errors import CheckpointError, ProjectError
 from .infer import LoadedModel, load_model
+from .runs.loggers.tensorboard import log_evaluation
 from .utils.device import resolve_device
 from .utils.figures import confusion_figure, mistakes_figure, render
 from .utils.files import atomic_write_text, tmp_sibling
 from .utils.metrics import classification_metrics, confusion_matrix, top_confusions
-from .utils.tensorboard import log_evaluation
 
 MISTAKES_SHOWN = 24
 

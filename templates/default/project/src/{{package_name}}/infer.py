@@ -18,7 +18,7 @@ from .config import make_config
 from .datasets import ImageFolderDataset
 from .datasets.image_folder import IMAGE_SUFFIXES
 from .errors import CheckpointError, ConfigError, ImageReadError, ProjectError
-from .utils.checkpoint import checked_state, load_weights, run_name_of
+from .runs.checkpoint import checked_state, load_weights, run_name_of
 from .utils.console import warn
 from .utils.device import resolve_device
 

@@ -12,10 +12,10 @@ from PIL import Image
 
 from .datasets import IMAGE_SUFFIXES, load_image, scan_dataset, split_samples
 from .errors import ImageReadError
+from .runs.folders import create_run_dir
 from .utils.console import warn
 from .utils.data_manifest import Manifest, compute_manifest
 from .utils.registry import record_inspection
-from .utils.runs import create_run_dir
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -16,7 +16,7 @@ from .build import (
 )
 from .config import make_config, save_config, to_dict
 from .errors import CheckpointError
-from .utils.checkpoint import (
+from .runs.checkpoint import (
     RESUME_FIELDS,
     check_weights,
     checked_state,
@@ -24,6 +24,16 @@ from .utils.checkpoint import (
     remove_stale_checkpoint_tmp,
     run_name_of,
 )
+from .runs.folders import (
+    create_resume_dir,
+    create_run_dir,
+    latest_resumable,
+    track_status,
+    update_latest,
+)
+from .runs.loggers import Loggers, build_loggers, flatten
+from .runs.sanity import record_sanity_run, source_hash, stale_sanity_warning
+from .runs.snapshot import write_snapshot
 from .utils.console import info, warn
 from .utils.device import resolve_device
 from .utils.distributed import (
@@ -33,17 +43,7 @@ from .utils.distributed import (
     cleanup_distributed,
     init_distributed,
 )
-from .utils.runs import (
-    create_resume_dir,
-    create_run_dir,
-    latest_resumable,
-    track_status,
-    update_latest,
-)
-from .utils.sanity import record_sanity_run, source_hash, stale_sanity_warning
 from .utils.seed import seed_everything
-from .utils.snapshot import write_snapshot
-from .utils.tensorboard import TensorBoardLogger, flatten
 
 
 def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, float]:
@@ -120,7 +120,8 @@ def _train(
     try:
         with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
             if dist.is_main:
-                logger = TensorBoardLogger(run_dir)
+                start_epoch = int(state["epoch"]) if state else 0
+                logger = build_loggers(cfg.logger, run_dir, start_epoch=start_epoch)
                 _record_start(cfg, create_resume_dir(run_dir) if state else run_dir)
             metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
             status["metrics"] = metrics
@@ -140,7 +141,7 @@ def _fit(
     device: torch.device,
     dist: DistInfo,
     run_dir: Path,
-    logger: TensorBoardLogger | None,
+    logger: Loggers | None,
     state: dict[str, Any] | None,
     resume_from: Path | None,
 ) -> dict[str, float]:

@@ -16,7 +16,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 
 from .errors import CheckpointError, NonFiniteLossError
-from .utils.checkpoint import CheckpointKeeper, atomic_save, load_checkpoint_file, load_weights
+from .runs.checkpoint import CheckpointKeeper, atomic_save, load_checkpoint_file, load_weights
 from .utils.console import info, make_progress
 from .utils.distributed import all_reduce_sum
 from .utils.seed import capture_rng_state, restore_rng_state

@@ -14,6 +14,8 @@ from .errors import ConfigError
 from .networks.torchvision_net import classification_names, torchvision_models
 
 Check = Callable[[Any], bool]
+# What `logger:` may list (built in runs/loggers/); metrics.csv is written in any case.
+LOGGERS = ("tensorboard", "mlflow")
 
 
 def at_least(low: float) -> tuple[Check, str]:
@@ -52,6 +54,16 @@ def sizes() -> tuple[Check, str]:
     return ok, "a size or a non-empty list of sizes, each >= 1"
 
 
+def names_from(allowed_names: tuple[str, ...]) -> tuple[Check, str]:
+    """A list of distinct names, each one of `allowed_names` (an empty list is allowed)."""
+
+    def ok(values: Any) -> bool:
+        values = list(values)
+        return len(set(values)) == len(values) and all(v in allowed_names for v in values)
+
+    return ok, f"a list of distinct names from {list(allowed_names)}"
+
+
 def optional(check: tuple[Check, str]) -> tuple[Check, str]:
     test, allowed = check
     return (lambda v: v is None or test(v)), f"null or {allowed}"
@@ -60,6 +72,7 @@ def optional(check: tuple[Check, str]) -> tuple[Check, str]:
 # key -> (check, what is allowed); keys absent from the config (e.g. another network's) are skipped
 RANGES: dict[str, tuple[Check, str]] = {
     "seed": at_least(0),
+    "logger": names_from(LOGGERS),
     "data.image_size": each(at_least(1), length=2),
     "data.std": above(0),
     "data.val_fraction": between(0, 1, low_open=True),

@@ -1,1 +1,1 @@
-"""Small reusable helpers: seeding, devices, checkpoints, runs, data manifests, console output."""
+"""Small reusable helpers: seeding, devices, distributed set-up, files, data manifests, console."""

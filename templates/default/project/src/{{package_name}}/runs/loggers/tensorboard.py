@@ -64,15 +64,3 @@ def log_evaluation(
         for name, value in scalars.items():
             writer.add_scalar(f"{prefix}/{name}", value, global_step=step)
         writer.add_text(f"{prefix}/report", text, global_step=step)
-
-
-def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    """`{"a": {"b": 1}}` -> `{"a.b": 1}`, for hyperparameter tables."""
-    flat: dict[str, Any] = {}
-    for key, value in tree.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat

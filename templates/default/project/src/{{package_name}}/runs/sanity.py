@@ -9,7 +9,7 @@ import json
 from datetime import datetime
 from pathlib import Path
 
-from .files import atomic_write_text
+from ..utils.files import atomic_write_text
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 RECORD = "sanity.json"

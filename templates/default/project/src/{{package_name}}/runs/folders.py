@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CheckpointError
-from .files import atomic_write_text, host_name, pid_alive
+from ..utils.files import atomic_write_text, host_name, pid_alive
 
 MAX_ATTEMPTS = 1000
 # A text file holding the newest run's folder name. Not a link: TensorBoard follows links to

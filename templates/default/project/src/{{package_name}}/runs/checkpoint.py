@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..errors import CheckpointError
-from .files import point_to, remove_stale_tmp, tmp_sibling
+from ..utils.files import point_to, remove_stale_tmp, tmp_sibling
 
 _NAME = re.compile(r"^epoch=(?P<epoch>\d+)-(?P<metric>[a-z_]+)=(?P<value>[-+\w.]+)\.pt$")
 _PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")

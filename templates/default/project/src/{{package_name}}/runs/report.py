@@ -7,12 +7,12 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .console import info, warn
+from ..utils.console import info, warn
 
 if TYPE_CHECKING:
     from ..infer import Prediction
     from ..inspect_data import InspectionReport
-    from .runs import RunInfo
+    from .folders import RunInfo
 
 
 def print_inspection(report: "InspectionReport") -> None:

@@ -18,8 +18,8 @@ from typing import Any
 
 import torch
 
-from .data_manifest import compute_manifest
-from .registry import read_registry
+from ..utils.data_manifest import compute_manifest
+from ..utils.registry import read_registry
 
 
 def write_snapshot(
