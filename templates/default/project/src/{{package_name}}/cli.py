@@ -14,7 +14,7 @@ from omegaconf import DictConfig, OmegaConf
 from . import __version__
 from .config import DEFAULT_CONFIG, load_config
 from .errors import ProjectError, one_line, require_dataset
-from .runs.folders import find_run_checkpoint, list_runs
+from .runs.folders import find_run_checkpoint
 from .utils.console import error, info, warn
 
 EXIT_USER_ERROR = 1
@@ -27,7 +27,12 @@ EPILOG = """examples:
   train --resume last trainer.epochs=30     continue the latest run (fast-dev-runs skipped)
   evaluate --split val                      per-class metrics, confusion matrix, mistakes
   infer --checkpoint best data/<dataset>/<class> --output preds.csv
-  runs                                      every run with its state and metrics
+  runs                                      every run: state, config changes, best metric
+  runs list --status finished --since 2d --grep lr
+  runs show latest                          a run's snapshot and the command to reproduce it
+  runs compare best latest                  config differences, metrics, curves (PNG)
+  runs note latest "lr too high: diverged"  into notes/runs.md and the run folder
+  runs keep RUN | runs clean --dry-run      protect a run | remove debug and failed runs
 """
 CHECKPOINT_HELP = (
     "best | last (of the latest finished run), a run folder name (its best.pt) or a .pt file"
@@ -101,9 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_paths_config(infer)
     infer.set_defaults(handler=_cmd_infer)
 
-    runs = commands.add_parser("runs", help="list runs: state (crashed too), epochs, metrics")
-    _add_paths_config(runs)
-    runs.set_defaults(handler=_cmd_runs)
+    _add_runs_parser(commands)
 
     inspect = commands.add_parser(
         "inspect-data", help="look at the data: samples, class balance, problems"
@@ -112,6 +115,61 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--samples-per-class", type=int, default=8)
     inspect.set_defaults(handler=_cmd_inspect)
     return parser
+
+
+RUN_HELP = "a run folder name, a unique prefix of one, latest or best"
+RUNS_EPILOG = """RUN: a run folder name in logs/, a unique prefix, `latest` or `best` (the finished,
+non-debug run with the best monitored metric). `runs` alone is `runs list`.
+`clean` removes ended debug runs (fast-dev-run) and failed, crashed or interrupted runs with
+their models/<run>/; never a running or pruned run, one with a note, or a kept one.
+"""
+
+
+def _add_runs_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    runs = commands.add_parser(
+        "runs",
+        help="list, show, compare, note, keep and clean runs",
+        epilog=RUNS_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _add_paths_config(runs)
+    runs.set_defaults(handler=_cmd_runs)
+    sub = runs.add_subparsers(dest="runs_command", metavar="SUBCOMMAND")
+
+    def add(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser = sub.add_parser(name, help=help_text, description=help_text, epilog=RUNS_EPILOG)
+        parser.formatter_class = argparse.RawDescriptionHelpFormatter
+        # --config after the subcommand too; only set when given, so it never resets the other
+        parser.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="see runs -h")
+        return parser
+
+    listing = add("list", "a table of runs (the default): state, config changes, best metric")
+    listing.add_argument(
+        "--status", help="comma-separated: running, finished, failed, crashed, ..., debug"
+    )
+    listing.add_argument("--since", help="started since: 2026-01-31, 2026-01-31T14:00, 3h, 2d")
+    listing.add_argument("--grep", help="regex or text in the name, config changes or notes")
+    listing.add_argument("--json", action="store_true", help="a JSON list on stdout")
+
+    show = add("show", "a run's snapshot and the exact command to reproduce it")
+    show.add_argument("run", metavar="RUN", help=RUN_HELP)
+    show.add_argument("--json", action="store_true", help="JSON on stdout")
+
+    compare = add("compare", "config differences, metrics and validation curves of runs")
+    compare.add_argument("runs", nargs="+", metavar="RUN", help=RUN_HELP)
+    compare.add_argument("--json", action="store_true", help="JSON on stdout")
+
+    note = add("note", "add a dated note to a run and to notes/runs.md")
+    note.add_argument("run", metavar="RUN", help=RUN_HELP)
+    note.add_argument("text", help="the note (quote it)")
+
+    keep = add("keep", "mark a run kept: clean never removes it")
+    keep.add_argument("run", metavar="RUN", help=RUN_HELP)
+    keep.add_argument("--undo", action="store_true", help="remove the mark")
+
+    clean = add("clean", "remove debug and failed/crashed/interrupted runs and their models")
+    clean.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
+    clean.add_argument("--dry-run", action="store_true", help="only list what would go")
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -249,10 +307,9 @@ def _cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def _cmd_runs(args: argparse.Namespace) -> int:
-    from .runs.report import print_runs
+    from .runs.command import run
 
-    print_runs(list_runs(Path(_paths(args.config).logs)))
-    return 0
+    return run(args)
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:

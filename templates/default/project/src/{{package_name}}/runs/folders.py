@@ -123,8 +123,24 @@ def run_dirs(logs_dir: Path) -> list[Path]:
     )
 
 
+# Folders in logs/ that hold no run: `runs compare` figures and sweep studies.
+NOT_RUNS = frozenset({"compare", "sweeps"})
+RUN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_")
+
+
 def _is_run_dir(path: Path) -> bool:
-    return path.is_dir() and not path.is_symlink() and not path.name.startswith(".")
+    """A plain folder (no link, plain name) that a run made.
+
+    A run folder holds `status.json` or `config.yaml`, or (just created) its name starts with
+    the time; an `inspect-data` folder (its plots and `summary.json`) is no training run.
+    """
+    if path.name in NOT_RUNS or not is_plain_name(path.name):
+        return False
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if (path / "status.json").exists() or (path / "config.yaml").exists():
+        return True
+    return RUN_NAME.match(path.name) is not None and not (path / "summary.json").exists()
 
 
 def read_status(run_dir: Path) -> dict[str, Any]:
@@ -245,7 +261,7 @@ def find_run_checkpoint(spec: str, logs_dir: Path, models_dir: Path) -> Path:
     if path.is_dir() and (path / "best.pt").exists():
         return path / "best.pt"
     name = path.name
-    if _is_plain(name) and (models_dir / name / "best.pt").exists():
+    if is_plain_name(name) and (models_dir / name / "best.pt").exists():
         return models_dir / name / "best.pt"
     raise CheckpointError(
         f"checkpoint {spec} not found: pass best, last, a run folder name with "
@@ -253,5 +269,6 @@ def find_run_checkpoint(spec: str, logs_dir: Path, models_dir: Path) -> Path:
     )
 
 
-def _is_plain(name: str) -> bool:
+def is_plain_name(name: str) -> bool:
+    """A single folder name of letters, digits, `.`, `_` and `-` (no path, not hidden)."""
     return bool(name) and re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9._-]*", name) is not None
