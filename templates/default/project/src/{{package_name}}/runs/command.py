@@ -57,7 +57,7 @@ class Project:
 
     def resolve(self, spec: str) -> Path:
         best_of = self.summaries() if spec == "best" else None
-        return catalog.resolve_run(spec, self.logs, best_of=best_of)
+        return catalog.resolve_run(spec, self.logs, best_of=best_of, monitor=self.monitor)
 
 
 def run(args: argparse.Namespace) -> int:
