@@ -71,7 +71,12 @@ def run(args: argparse.Namespace) -> int:
         "keep": cmd_keep,
         "clean": cmd_clean,
     }
-    return handlers[args.runs_command or "list"](project, args)
+    command = args.runs_command or "list"
+    try:
+        return handlers[command](project, args)
+    except OSError as err:  # e.g. a read-only run folder, notes/ that is a file, a full disk
+        where = f" {err.filename}" if err.filename else ""
+        raise ProjectError(f"runs {command}: cannot write{where}: {err.strerror or err}") from None
 
 
 def cmd_list(project: Project, args: argparse.Namespace) -> int:
@@ -213,6 +218,7 @@ def cmd_note(project: Project, args: argparse.Namespace) -> int:
         raise ProjectError(
             f"{run_dir / catalog.NOTES} is unreadable: fix or move it, then add the note"
         )
+    NOTES_DIR.mkdir(parents=True, exist_ok=True)  # fails before anything is written
     date = datetime.now().astimezone().isoformat(timespec="seconds")
     atomic_write_text(
         run_dir / catalog.NOTES,
@@ -274,7 +280,7 @@ def cmd_clean(project: Project, args: argparse.Namespace) -> int:
         info(f"dry run: {len(candidates)} run(s) would be removed")
         return 0
     if not args.yes:
-        if not sys.stdin.isatty():
+        if sys.stdin is None or not sys.stdin.isatty():
             raise ProjectError(
                 f"not removing {len(candidates)} run(s) without a terminal to ask: "
                 "pass --yes (or --dry-run to only list them)"

@@ -202,7 +202,7 @@ def _duration(seconds: float | None) -> str:
 def _commit(commit: str | None, dirty: bool | None) -> str:
     if commit is None:
         return "?"
-    return commit[:8] + ("+dirty" if dirty else "" if dirty is False else "?")
+    return escape(commit[:8]) + ("+dirty" if dirty else "" if dirty is False else "?")
 
 
 def _best(best: dict[str, Any] | None) -> str:
