@@ -164,7 +164,7 @@ def summarize(run_dir: Path, models_dir: Path, base: dict[str, Any] | None) -> d
         "debug": is_debug_run(run_dir),
         "start": started.isoformat(timespec="seconds") if started else None,
         "duration_s": _duration(status, started),
-        "commit": commit if isinstance(commit, str) else None,
+        "commit": commit if is_commit(commit) else None,
         "dirty": git.get("dirty") if isinstance(git.get("dirty"), bool) else None,
         "config_diff": config_diff(config, base),
         "best": best_metric(rows, status_metrics, monitor),
@@ -173,6 +173,11 @@ def summarize(run_dir: Path, models_dir: Path, base: dict[str, Any] | None) -> d
         "notes": (run_dir / NOTES).exists(),
         "kept": (run_dir / KEEP).exists(),
     }
+
+
+def is_commit(value: Any) -> bool:
+    """A git object name (hex): anything else in a snapshot is not shown as a commit."""
+    return isinstance(value, str) and re.fullmatch(r"[0-9a-f]{7,64}", value) is not None
 
 
 def read_notes(run_dir: Path) -> list[dict[str, str]] | None:

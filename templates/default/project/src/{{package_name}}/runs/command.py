@@ -119,9 +119,10 @@ def cmd_show(project: Project, args: argparse.Namespace) -> int:
         "environment": _section(snapshot, "environment"),
         "seeds": _section(snapshot, "seeds"),
         "data": _data(snapshot),
-        "resumes": sorted(p.name for p in run_dir.glob("resume-*") if p.is_dir()),
+        "resumes": _resumes(run_dir),
         "notes_text": catalog.read_notes(run_dir),
         "reproduce": reproduce_command(run_dir, summary, patch),
+        "reproduce_caveat": _caveat(run_dir, summary, patch),
     }
     if args.json:
         _print_json(details)
@@ -141,6 +142,24 @@ def reproduce_command(run_dir: Path, summary: dict[str, Any], patch: str | None)
             steps.append(f"git apply {shlex.quote(f'{folder}/git.patch')}")
     steps.append(train)
     return " && ".join(steps)
+
+
+def _caveat(run_dir: Path, summary: dict[str, Any], patch: str | None) -> str | None:
+    """What the reproduce command cannot bring back, if anything."""
+    if not summary["commit"]:
+        return "no git commit recorded: the command reruns the config on the code as it is now"
+    if summary["dirty"] and patch is None:
+        return "git.patch is missing or unreadable: uncommitted changes are not restored"
+    untracked = catalog.read_text(run_dir / "untracked.txt")
+    if untracked is None or untracked.strip():
+        return "untracked files (untracked.txt) are not restored: commit them next time"
+    return None
+
+
+def _resumes(run_dir: Path) -> list[str]:
+    """`resume-1`, `resume-2`, ... in order."""
+    found = [p.name for p in run_dir.glob("resume-*") if p.is_dir()]
+    return sorted(found, key=lambda name: (len(name), name))
 
 
 def cmd_compare(project: Project, args: argparse.Namespace) -> int:
@@ -329,7 +348,7 @@ def _git(snapshot: dict[str, Any] | None, patch: str | None) -> dict[str, Any] |
     if git is None:
         return None
     return {
-        "commit": git.get("commit") if isinstance(git.get("commit"), str) else None,
+        "commit": git.get("commit") if catalog.is_commit(git.get("commit")) else None,
         "branch": git.get("branch") if isinstance(git.get("branch"), str) else None,
         "dirty": git.get("dirty") if isinstance(git.get("dirty"), bool) else None,
         "patch_lines": None if patch is None else len(patch.splitlines()),
