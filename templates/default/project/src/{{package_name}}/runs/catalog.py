@@ -147,7 +147,7 @@ def summarize(run_dir: Path, models_dir: Path, base: dict[str, Any] | None) -> d
     status = read_status(run_dir)
     state = status.get("state")
     status_metrics = status.get("metrics") if isinstance(status.get("metrics"), dict) else {}
-    config = flat_config(run_dir / "config.yaml")
+    config = flat_config(final_config_path(run_dir))
     monitor = (config or {}).get("trainer.monitor")
     monitor = monitor if monitor in {"val_acc", "val_loss"} else "val_acc"
     rows = read_metrics(run_dir / METRICS_CSV)
@@ -173,6 +173,19 @@ def summarize(run_dir: Path, models_dir: Path, base: dict[str, Any] | None) -> d
         "notes": (run_dir / NOTES).exists(),
         "kept": (run_dir / KEEP).exists(),
     }
+
+
+def final_config_path(run_dir: Path) -> Path:
+    """The config the run ended with: that of its last resume (`resume-N/`), else its own."""
+    resumes = resume_dirs(run_dir)
+    return run_dir / (f"{resumes[-1]}/config.yaml" if resumes else "config.yaml")
+
+
+def resume_dirs(run_dir: Path) -> list[str]:
+    """`resume-1`, `resume-2`, ... (folders holding a config.yaml), in order."""
+    found = [p.name for p in run_dir.glob("resume-*") if (p / "config.yaml").is_file()]
+    found = [name for name in found if name[7:].isdigit()]
+    return sorted(found, key=lambda name: int(name[7:]))
 
 
 def is_commit(value: Any) -> bool:

@@ -119,10 +119,10 @@ def cmd_show(project: Project, args: argparse.Namespace) -> int:
         "environment": _section(snapshot, "environment"),
         "seeds": _section(snapshot, "seeds"),
         "data": _data(snapshot),
-        "resumes": _resumes(run_dir),
+        "resumes": catalog.resume_dirs(run_dir),
         "notes_text": catalog.read_notes(run_dir),
         "reproduce": reproduce_command(run_dir, summary, patch),
-        "reproduce_caveat": _caveat(run_dir, summary, patch),
+        "reproduce_caveats": _caveats(run_dir, summary, patch),
     }
     if args.json:
         _print_json(details)
@@ -144,29 +144,31 @@ def reproduce_command(run_dir: Path, summary: dict[str, Any], patch: str | None)
     return " && ".join(steps)
 
 
-def _caveat(run_dir: Path, summary: dict[str, Any], patch: str | None) -> str | None:
-    """What the reproduce command cannot bring back, if anything."""
+def _caveats(run_dir: Path, summary: dict[str, Any], patch: str | None) -> list[str]:
+    """What the reproduce command cannot bring back."""
+    caveats = []
     if not summary["commit"]:
-        return "no git commit recorded: the command reruns the config on the code as it is now"
-    if summary["dirty"] and patch is None:
-        return "git.patch is missing or unreadable: uncommitted changes are not restored"
+        caveats.append("no git commit recorded: this reruns the config on the code as it is now")
+    elif summary["dirty"] is not False and not patch:
+        caveats.append("git.patch missing, empty or unreadable: uncommitted changes not restored")
     untracked = catalog.read_text(run_dir / "untracked.txt")
-    if untracked is None or untracked.strip():
-        return "untracked files (untracked.txt) are not restored: commit them next time"
-    return None
-
-
-def _resumes(run_dir: Path) -> list[str]:
-    """`resume-1`, `resume-2`, ... in order."""
-    found = [p.name for p in run_dir.glob("resume-*") if p.is_dir()]
-    return sorted(found, key=lambda name: (len(name), name))
+    if summary["commit"] and (untracked is None or untracked.strip()):
+        caveats.append("untracked files (untracked.txt) are not restored: commit them next time")
+    resumes = catalog.resume_dirs(run_dir)
+    if resumes:
+        last = f"{_shown_path(run_dir)}/{resumes[-1]}/config.yaml"
+        caveats.append(
+            f"the run was resumed ({', '.join(resumes)}): this reruns its start; "
+            f"train --config {last} trains the config it ended with from scratch"
+        )
+    return caveats
 
 
 def cmd_compare(project: Project, args: argparse.Namespace) -> int:
     runs = list(dict.fromkeys(project.resolve(spec) for spec in args.runs))
     if len(runs) < 2:
         raise ProjectError("compare needs at least two different runs")
-    configs = {run.name: catalog.flat_config(run / "config.yaml") for run in runs}
+    configs = {run.name: catalog.flat_config(catalog.final_config_path(run)) for run in runs}
     keys = sorted({key for config in configs.values() if config for key in config})
     differing = {}
     for key in keys:
@@ -195,6 +197,7 @@ def _compare_figure(folder: Path, curves: dict[str, list[dict[str, float | None]
     """val_acc and val_loss against the epoch, one line per run, in `<folder>/<time>.png`."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # only `compare` needs it
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     fig = Figure(figsize=(11, 4.2), layout="constrained")
     for ax, metric in zip(fig.subplots(1, 2), ("val_acc", "val_loss"), strict=True):
@@ -208,8 +211,10 @@ def _compare_figure(folder: Path, curves: dict[str, list[dict[str, float | None]
                 epochs, values = zip(*points, strict=True)
                 ax.plot(epochs, values, marker="o", markersize=3, label=name)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
+    fig.suptitle("validation curves (metrics.csv)", fontsize=10)
     fig.legend(*fig.axes[0].get_legend_handles_labels(), loc="outside lower center", fontsize=8)
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y-%m-%d_%H-%M-%S")

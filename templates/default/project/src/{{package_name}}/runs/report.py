@@ -145,8 +145,8 @@ def print_run_details(run: dict[str, Any], *, config_name: str) -> None:
     console.print(table)
     console.print("\n[bold]reproduce:[/]")
     console.print(escape(run["reproduce"]), soft_wrap=True)
-    if run["reproduce_caveat"]:
-        warn(run["reproduce_caveat"])
+    for caveat in run["reproduce_caveats"]:
+        warn(caveat)
 
 
 def print_comparison(result: dict[str, Any]) -> None:
