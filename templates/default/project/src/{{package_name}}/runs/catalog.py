@@ -161,7 +161,7 @@ def summarize(run_dir: Path, models_dir: Path, base: dict[str, Any] | None) -> d
         "name": run_dir.name,
         "path": run_dir.as_posix(),
         "status": state if state in STATES else None,
-        "debug": is_debug_run(run_dir),
+        "debug": _is_debug(status, run_dir),
         "start": started.isoformat(timespec="seconds") if started else None,
         "duration_s": _duration(status, started),
         "commit": commit if is_commit(commit) else None,
@@ -321,6 +321,13 @@ def _duration(status: dict[str, Any], started: datetime | None) -> float | None:
         end = end if end.tzinfo else end.astimezone()
     seconds = (end - started).total_seconds()
     return seconds if seconds >= 0 else None
+
+
+def _is_debug(status: dict[str, Any], run_dir: Path) -> bool:
+    """As `folders.is_debug_run`, from the status already read."""
+    if "debug" in status:
+        return bool(status["debug"])
+    return is_debug_run(run_dir)
 
 
 def _is_number(value: Any) -> bool:
