@@ -9,8 +9,7 @@ Where: `mlflow.tracking_uri` in the config, else `$MLFLOW_TRACKING_URI`, else th
 `mlruns/` in the project root (where training starts). The file store needs no server or
 database and works offline; MLflow 3 keeps it in maintenance mode and refuses it unless
 `MLFLOW_ALLOW_FILE_STORE=true`, which this logger sets for its own process when the URI is a
-file store (unless you set it yourself). For a team use a tracking server (`http://...`); for
-many runs at once on one machine, `sqlite:///mlflow.db`.
+file store (unless you set it yourself). For a team use a tracking server (`http://...`).
 """
 
 import json
@@ -116,7 +115,16 @@ class MlflowLogger:
     def _new_run(self, experiment: str | None) -> str:
         name = experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or _package()
         found = self.client.get_experiment_by_name(name)
-        experiment_id = found.experiment_id if found else self.client.create_experiment(name)
+        if found is not None:
+            experiment_id = found.experiment_id
+        else:
+            try:
+                experiment_id = self.client.create_experiment(name)
+            except MlflowException:  # another worker of a sweep created it just now
+                found = self.client.get_experiment_by_name(name)
+                if found is None:
+                    raise
+                experiment_id = found.experiment_id
         run = self.client.create_run(experiment_id, run_name=self.run_dir.name)
         return run.info.run_id
 
