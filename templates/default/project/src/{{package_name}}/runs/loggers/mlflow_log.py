@@ -39,8 +39,18 @@ BATCH = 100  # params per log_batch call (MLflow's limit)
 
 
 def tracking_uri(configured: str | None) -> str:
-    """The config's URI, else $MLFLOW_TRACKING_URI, else the local `mlruns/` file store."""
-    return configured or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    """The config's URI, else $MLFLOW_TRACKING_URI, else the local `mlruns/` file store.
+
+    A relative file store becomes absolute (from the working directory, the project root):
+    MLflow caches one store per URI string, so `file:mlruns` would stay bound to the folder
+    of the first run in a process that trains several times.
+    """
+    uri = configured or os.environ.get("MLFLOW_TRACKING_URI") or DEFAULT_TRACKING_URI
+    if not is_file_store(uri):
+        return uri
+    parsed = urlparse(uri)
+    path = Path(parsed.path if parsed.scheme == "file" else uri)
+    return uri if path.is_absolute() else path.resolve().as_uri()
 
 
 def is_file_store(uri: str) -> bool:
