@@ -237,7 +237,7 @@ def _evaluate_best(cfg: DictConfig, data: DataBundle, device: torch.device, run_
         data.val_loader.dataset,
         split="val",
         out_dir=run_dir / "eval" / "val",
-        events_dir=run_dir,
+        events_dir=run_dir if "tensorboard" in cfg.logger else None,
         device=device,
         batch_size=cfg.data.eval_batch_size,
         max_batches=limit,
