@@ -130,11 +130,20 @@ class PathsConfig:
 
 
 @dataclass
+class MlflowConfig:
+    """Used with `logger: [..., mlflow]` (see runs/loggers/mlflow_log.py)."""
+
+    tracking_uri: str | None = None  # null: $MLFLOW_TRACKING_URI, else the file store mlruns/
+    experiment: str | None = None  # null: $MLFLOW_EXPERIMENT_NAME, else the package name
+
+
+@dataclass
 class TrainConfig:
     run_name: str = "train"
     seed: int = 42
     # besides metrics.csv, always written; names in validate.LOGGERS
     logger: list[str] = field(default_factory=lambda: ["tensorboard"])
+    mlflow: MlflowConfig = field(default_factory=MlflowConfig)
     model: ModelConfig = field(default_factory=CNNConfig)
     data: DataConfig = field(default_factory=DataConfig)
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)

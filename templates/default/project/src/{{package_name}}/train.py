@@ -31,7 +31,7 @@ from .runs.folders import (
     track_status,
     update_latest,
 )
-from .runs.loggers import Loggers, build_loggers, flatten
+from .runs.loggers import Loggers, build_loggers, flatten, require_packages
 from .runs.sanity import record_sanity_run, source_hash, stale_sanity_warning
 from .runs.snapshot import write_snapshot
 from .utils.console import info, warn
@@ -51,6 +51,7 @@ def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, floa
 
     With `resume_from` (a checkpoint), training continues in that checkpoint's run folder.
     """
+    require_packages(cfg.logger)  # a missing extra fails before any run folder is made
     device = resolve_device(cfg.trainer.device, local_rank=int(os.environ.get("LOCAL_RANK", "0")))
     if device.type == "cuda":
         torch.cuda.set_device(device)
@@ -121,8 +122,15 @@ def _train(
         with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
             if dist.is_main:
                 start_epoch = int(state["epoch"]) if state else 0
-                logger = build_loggers(cfg.logger, run_dir, start_epoch=start_epoch)
-                _record_start(cfg, create_resume_dir(run_dir) if state else run_dir)
+                snapshot_dir = create_resume_dir(run_dir) if state else run_dir
+                _record_start(cfg, snapshot_dir)
+                logger = build_loggers(
+                    cfg.logger,
+                    run_dir,
+                    start_epoch=start_epoch,
+                    config=to_dict(cfg),
+                    snapshot_dir=snapshot_dir,
+                )
             metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
             status["metrics"] = metrics
             if dist.is_main:
@@ -229,7 +237,7 @@ def _evaluate_best(cfg: DictConfig, data: DataBundle, device: torch.device, run_
         data.val_loader.dataset,
         split="val",
         out_dir=run_dir / "eval" / "val",
-        events_dir=run_dir,
+        events_dir=run_dir if "tensorboard" in cfg.logger else None,
         device=device,
         batch_size=cfg.data.eval_batch_size,
         max_batches=limit,

@@ -1,7 +1,9 @@
 """Distributed data parallel under `torchrun`: gloo on CPU, NCCL on GPU; a no-op otherwise.
 
 `torchrun --nproc-per-node 2 -m <package> train` sets RANK/WORLD_SIZE/LOCAL_RANK; a plain
-`python -m <package> train` runs as a single process with rank 0.
+`python -m <package> train` runs as a single process with rank 0. On several nodes (one
+`torchrun --nnodes N --rdzv-backend c10d ...` per node) RANK is global and LOCAL_RANK counts
+within the node: the device follows LOCAL_RANK, the writing (`is_main`) follows RANK.
 """
 
 import os

@@ -5,11 +5,16 @@ Each logger has `log_metrics(metrics, step)`, `log_hparams(params, final_metrics
 with these three methods and naming it in `build_loggers`.
 """
 
-from collections.abc import Sequence
+import importlib.util
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from ...errors import ProjectError
 from .csv_log import CsvLogger
+
+# logger name -> (module it imports, the project extra that installs it)
+PACKAGES = {"mlflow": ("mlflow", "mlflow")}
 
 
 class Logger(Protocol):
@@ -43,14 +48,46 @@ class Loggers:
             raise errors[0]
 
 
-def build_loggers(names: Sequence[str], run_dir: Path, *, start_epoch: int = 0) -> Loggers:
-    """`metrics.csv` plus the named loggers (validated by the config: see validate.LOGGERS)."""
-    loggers: list[Logger] = [CsvLogger(run_dir, start_epoch=start_epoch)]
-    if "tensorboard" in names:
-        from .tensorboard import TensorBoardLogger  # imports TensorBoard: only when asked
+def require_packages(names: Sequence[str]) -> None:
+    """Fail in one line, before any run folder exists, if a named logger is not installed."""
+    for name in names:
+        module, extra = PACKAGES.get(name, (None, None))
+        if module is not None and importlib.util.find_spec(module) is None:
+            raise ProjectError(
+                f"logger '{name}' needs the {module} package: pip install -e '.[{extra}]'"
+            )
 
-        loggers.append(TensorBoardLogger(run_dir))
-    return Loggers(loggers)
+
+def build_loggers(
+    names: Sequence[str],
+    run_dir: Path,
+    *,
+    start_epoch: int = 0,
+    config: Mapping[str, Any] | None = None,
+    snapshot_dir: Path | None = None,
+) -> Loggers:
+    """`metrics.csv` plus the named loggers (validated by the config: see validate.LOGGERS).
+
+    `config` (the resolved config as a dict) and `snapshot_dir` (where this start's snapshot
+    was written: the run folder, or a resume's `resume-N/`) feed trackers that record them.
+    """
+    built = Loggers([CsvLogger(run_dir, start_epoch=start_epoch)])
+    try:
+        if "tensorboard" in names:
+            from .tensorboard import TensorBoardLogger  # imports TensorBoard: only when asked
+
+            built.loggers.append(TensorBoardLogger(run_dir))
+        if "mlflow" in names:
+            require_packages(["mlflow"])
+            from .mlflow_log import MlflowLogger  # imports MLflow: only when asked
+
+            built.loggers.append(
+                MlflowLogger(run_dir, config=config or {}, snapshot_dir=snapshot_dir)
+            )
+    except BaseException:
+        built.close()  # e.g. an unreachable tracking server: close the ones already open
+        raise
+    return built
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, Any]:
