@@ -145,11 +145,11 @@ def _add_submit_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPa
     sweep = submit.add_argument_group("sweep workers")
     sweep.add_argument("--sweep", type=Path, metavar="FILE", help="run `sweep FILE` workers")
     sweep.add_argument("--workers", type=int, default=1, help="worker jobs (a job array)")
-    sweep.add_argument("--trials", type=int, help="passed to `sweep --trials`")
+    sweep.add_argument("--trials", type=int, help="trials in total, all workers together")
     sweep.add_argument(
         "--storage",
         help="Optuna storage shared by the workers "
-        "(default: a journal file in a new logs/sweeps/<timestamp>_<name>/)",
+        "(default: a new journal file logs/sweeps/<time>_<name>.journal)",
     )
     submit.set_defaults(handler=_cmd_submit)
 
@@ -344,7 +344,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     info(f"logs: {done.folder}/<job id>/ (rank 0: {done.log_file(first)}, .err beside it)")
     info(f"follow: squeue -j {first}; tail -f {done.log_file(first)}; cancel: scancel {first}")
     if journal is not None:
-        info(f"study: {journal} (its sweep folder holds the summary)")
+        info(f"study: {journal}; the workers' sweep folder in {journal.parent} has the summary")
     else:
         info(f"run folder: named in {done.folder / first / 'run.txt'} once training starts")
     return 0

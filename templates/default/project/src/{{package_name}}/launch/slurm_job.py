@@ -12,6 +12,7 @@ Only what `--help` never needs imports submitit: this module is imported by `sub
 checking that submitit is installed, and by submitit's own job process.
 """
 
+import atexit
 import json
 import os
 import signal
@@ -26,6 +27,7 @@ from submitit.helpers import Checkpointable, DelayedSubmission, TorchDistributed
 
 from ..runs.folders import run_dirs
 from ..utils.files import atomic_write_text, host_name
+from ..utils.process_exit import finish, launched_by_torchrun
 
 RUN_RECORD = "run.txt"  # in the job's submitit folder: the run folder name of the first attempt
 WATCH_INTERVAL_S = 1.0
@@ -74,6 +76,10 @@ class CliJob(Checkpointable):
         exit_on_requeue.exit_if_requested()
         if code:
             raise JobFailed(f"python -m {_package()} {' '.join(self.args)} exited with {code}")
+        if launched_by_torchrun():
+            # After submitit has stored the result: end as a torchrun worker does, skipping the
+            # interpreter's finalization that gloo/NCCL threads can abort (see process_exit).
+            atexit.register(finish, 0)
         return "done"
 
     def _run(self) -> int:

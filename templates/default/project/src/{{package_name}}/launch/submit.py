@@ -151,10 +151,11 @@ def sweep_jobs(
 
 
 def default_sweep_storage(logs_dir: Path, sweep_file: Path, *, now: datetime | None = None) -> Path:
-    """A journal file in a new sweep folder: Optuna's storage for workers on several hosts that
-    share a file system (SQLite's locking is unsafe on NFS)."""
+    """`<logs>/sweeps/<time>_<name>.journal`: Optuna's journal file, for workers on several hosts
+    sharing a file system (SQLite's locking is unsafe on NFS). The workers' sweep folder beside
+    it records it as the study's storage."""
     stamp = (now or datetime.now()).strftime("%Y-%m-%d_%H-%M-%S")
-    return (logs_dir / "sweeps" / f"{stamp}_{sweep_file.stem}" / "study.journal").absolute()
+    return (logs_dir / "sweeps" / f"{stamp}_{sweep_file.stem}.journal").absolute()
 
 
 def executor_parameters(spec: JobSpec, resources: SlurmResources, package: str) -> dict[str, Any]:
