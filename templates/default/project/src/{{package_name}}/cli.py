@@ -332,7 +332,7 @@ def _cmd_submit(args: argparse.Namespace) -> int:
     done = slurm.queue(spec, resources, package, dry_run=args.dry_run)
     if args.dry_run:
         sys.stdout.write(done.script)
-        info(f"dry run: nothing submitted; each task runs python -m {package} {spec.command[0]}")
+        info("dry run: nothing submitted")
         return 0
     for job_id in done.job_ids:
         sys.stdout.write(job_id + "\n")
