@@ -33,6 +33,8 @@ EPILOG = """examples:
   runs compare best latest                  config differences, metrics, curves (PNG)
   runs note latest "lr too high: diverged"  into notes/runs.md and the run folder
   runs keep RUN | runs clean --dry-run      protect a run | remove debug and failed runs
+  submit --nodes 2 --gpus-per-node 4 --partition gpu --time 4:00:00 trainer.epochs=90
+                                            the same training on Slurm (needs '.[slurm]')
 """
 CHECKPOINT_HELP = (
     "best | last (of the latest finished run), a run folder name (its best.pt) or a .pt file"
@@ -108,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_runs_parser(commands)
 
+    _add_submit_parser(commands)
+
     inspect = commands.add_parser(
         "inspect-data", help="look at the data: samples, class balance, problems"
     )
@@ -170,6 +174,40 @@ def _add_runs_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPars
     clean = add("clean", "remove debug and failed/crashed/interrupted runs and their models")
     clean.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
     clean.add_argument("--dry-run", action="store_true", help="only list what would go")
+def _add_submit_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    submit = commands.add_parser(
+        "submit",
+        help="run train (or --sweep workers) on Slurm through submitit",
+        description="Queue `train` on Slurm: one task per GPU, the same code path as torchrun. "
+        "On the time limit or a preemption the job requeues and resumes from its last "
+        "checkpoint in the same run folder. Logs: <paths.logs>/slurm/<job id>/.",
+    )
+    _add_config_args(submit)
+    submit.add_argument("--resume", metavar="PATH|last", help="as for train")
+    slurm = submit.add_argument_group("Slurm")
+    slurm.add_argument("--nodes", type=int, default=1, help="default: %(default)s")
+    slurm.add_argument(
+        "--gpus-per-node", type=int, default=1, help="one task per GPU (default: %(default)s)"
+    )
+    slurm.add_argument("--partition", help="default: the cluster's")
+    slurm.add_argument("--time", required=True, help="time limit: MINUTES, HH:MM:SS or D-HH:MM:SS")
+    slurm.add_argument("--cpus-per-task", type=int, help="e.g. data.num_workers + 1")
+    slurm.add_argument("--mem", help="memory per node, e.g. 64G")
+    slurm.add_argument("--account")
+    slurm.add_argument("--qos")
+    slurm.add_argument(
+        "--dry-run", action="store_true", help="print the sbatch script, submit nothing"
+    )
+    sweep = submit.add_argument_group("sweep workers")
+    sweep.add_argument("--sweep", type=Path, metavar="FILE", help="run `sweep FILE` workers")
+    sweep.add_argument("--workers", type=int, default=1, help="worker jobs (a job array)")
+    sweep.add_argument("--trials", type=int, help="trials in total, all workers together")
+    sweep.add_argument(
+        "--storage",
+        help="Optuna storage shared by the workers "
+        "(default: a new journal file logs/sweeps/<time>_<name>.journal)",
+    )
+    submit.set_defaults(handler=_cmd_submit)
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -310,6 +348,61 @@ def _cmd_runs(args: argparse.Namespace) -> int:
     from .runs.command import run
 
     return run(args)
+
+
+def _cmd_submit(args: argparse.Namespace) -> int:
+    from .launch import submit as slurm
+
+    resources = slurm.check_resources(
+        slurm.SlurmResources(
+            nodes=args.nodes,
+            gpus_per_node=args.gpus_per_node,
+            time_min=slurm.parse_time(args.time),
+            partition=args.partition,
+            cpus_per_task=args.cpus_per_task,
+            mem=args.mem,
+            account=args.account,
+            qos=args.qos,
+        )
+    )
+    slurm.require_submitit()
+    journal = None
+    if args.sweep is not None:
+        if args.overrides or args.resume:
+            raise ProjectError("--sweep takes no KEY=VALUE or --resume: the sweep file holds them")
+        spec, journal = slurm.plan_sweep(
+            args.sweep,
+            config=args.config,
+            workers=args.workers,
+            trials=args.trials,
+            storage=args.storage,
+            resources=resources,
+            project_root=Path.cwd(),
+        )
+    else:
+        spec = slurm.plan_train(args.config, args.overrides, args.resume, resources, Path.cwd())
+    package = __package__ or ""
+    if not args.dry_run and journal is not None:
+        journal.parent.mkdir(parents=True, exist_ok=True)
+    done = slurm.queue(spec, resources, package, dry_run=args.dry_run)
+    if args.dry_run:
+        sys.stdout.write(done.script)
+        info("dry run: nothing submitted")
+        return 0
+    for job_id in done.job_ids:
+        sys.stdout.write(job_id + "\n")
+    first = done.job_ids[0]
+    info(
+        f"submitted {len(done.job_ids)} job(s): {resources.nodes} node(s) x "
+        f"{resources.tasks_per_node} task(s), {resources.time_min} min"
+    )
+    info(f"logs: {done.folder}/<job id>/ (rank 0: {done.log_file(first)}, .err beside it)")
+    info(f"follow: squeue -j {first}; tail -f {done.log_file(first)}; cancel: scancel {first}")
+    if journal is not None:
+        info(f"study: {journal}; the workers' sweep folder in {journal.parent} has the summary")
+    else:
+        info(f"run folder: named in {done.folder / first / 'run.txt'} once training starts")
+    return 0
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:

@@ -1,0 +1,1 @@
+"""Launchers beyond one `train` process: Optuna sweeps and Slurm jobs (through submitit)."""
