@@ -123,7 +123,6 @@ def run_dirs(logs_dir: Path) -> list[Path]:
     )
 
 
-# Folders in logs/ that hold no run: `runs compare` figures and sweep studies.
 # Folders of logs/ that hold no run: `runs compare` figures, sweeps, Slurm job logs (launch/).
 NOT_RUNS = frozenset({"compare", "sweeps", "slurm"})
 RUN_NAME = re.compile(r"\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_")
