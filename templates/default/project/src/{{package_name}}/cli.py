@@ -174,6 +174,8 @@ def _add_runs_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPars
     clean = add("clean", "remove debug and failed/crashed/interrupted runs and their models")
     clean.add_argument("--yes", action="store_true", help="do not ask (for scripts)")
     clean.add_argument("--dry-run", action="store_true", help="only list what would go")
+
+
 def _add_submit_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     submit = commands.add_parser(
         "submit",
