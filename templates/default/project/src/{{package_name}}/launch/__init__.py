@@ -1,0 +1,1 @@
+"""Launching many runs: Optuna sweeps (`sweep.py`) on top of `train(cfg)`."""
