@@ -39,7 +39,12 @@ CHECKPOINT_HELP = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code. Expected errors print one line, no traceback."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # KEY=VALUE after an option (`sweep FILE --trials 4 k=v`): argparse stops early
+        if not hasattr(args, "overrides") or any(e.startswith("-") or "=" not in e for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = [*args.overrides, *extra]
     try:
         return args.handler(args)
     except ProjectError as err:
