@@ -93,6 +93,8 @@ def run_sweep(
     if workers < 1:
         raise SweepFileError(f"--workers must be >= 1, got {workers}")
     make_pruner(optuna, spec.pruner)  # a bad pruner argument fails before any folder exists
+    if storage is not None:
+        make_storage(optuna, storage, logs_dir)  # so does a storage that cannot be opened
     sweep_dir = open_sweep_dir(
         spec,
         source,
