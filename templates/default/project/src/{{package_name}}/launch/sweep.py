@@ -88,7 +88,8 @@ def run_sweep(
     storage: str | None = None,
     resume: Path | None = None,
 ) -> SweepResult:
-    """Start (or continue) the sweep, run `workers` worker processes, then summarise it."""
+    """Start (or continue) the sweep, run `workers` workers (this process and `workers - 1`
+    more), then summarise it."""
     optuna = require_optuna()
     if workers < 1:
         raise SweepFileError(f"--workers must be >= 1, got {workers}")
@@ -110,7 +111,11 @@ def run_sweep(
     if workers == 1:
         _take_trials(optuna, study, spec, record, sweep_dir, quiet=False)
     else:
-        _run_worker_processes(sweep_dir, workers)
+        with _worker_processes(sweep_dir, workers - 1):  # this process is the first worker
+            import torch
+
+            torch.set_num_threads(1)  # N workers on N cores: no oversubscription
+            _take_trials(optuna, study, spec, record, sweep_dir, quiet=True)
     from .sweep_report import write_summary
 
     summary = write_summary(study, spec, sweep_dir)
@@ -320,21 +325,24 @@ def _take_trials(
         run_trial(optuna, study, trial, spec, values, sweep_dir, quiet=quiet)
 
 
-def _run_worker_processes(sweep_dir: Path, workers: int) -> None:
-    """`python -m <package> sweep --resume DIR --worker I` for I = 1..N; wait for all."""
+@contextlib.contextmanager
+def _worker_processes(sweep_dir: Path, count: int) -> Iterator[None]:
+    """`python -m <package> sweep --resume DIR --worker I` for I = 1..count, running while
+    the block runs (the command's own worker); waits for all of them at the end."""
     command = [sys.executable, "-m", _package(), "sweep", "--resume", str(sweep_dir), "--worker"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-    processes = [subprocess.Popen([*command, str(i + 1)], env=env) for i in range(workers)]
+    processes = [subprocess.Popen([*command, str(i + 1)], env=env) for i in range(count)]
     try:
+        yield
         codes = [p.wait() for p in processes]
     except KeyboardInterrupt:  # Ctrl-C reached the workers too: let them record it, then stop
         for p in processes:
-            with contextlib.suppress(KeyboardInterrupt):
+            with contextlib.suppress(KeyboardInterrupt, subprocess.TimeoutExpired):
                 p.wait(timeout=30)
         raise
     for index, code in enumerate(codes):
         if code != 0:
-            warn(f"worker {index + 1} of {workers} exited with code {code}")
+            warn(f"worker process {index + 1} of {count} exited with code {code}")
 
 
 def _package() -> str:
