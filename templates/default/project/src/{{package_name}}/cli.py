@@ -1,6 +1,6 @@
-"""Command line: `train`, `evaluate`, `infer`, `runs` and `inspect-data`. Each command parses,
-calls one function and prints the result; the work itself lives in `train.py`, `evaluate.py`,
-`infer.py` and `inspect_data.py`.
+"""Command line: `train`, `sweep`, `evaluate`, `infer`, `runs` and `inspect-data`. Each command
+parses, calls one function and prints the result; the work itself lives in `train.py`,
+`launch/sweep.py`, `evaluate.py`, `infer.py` and `inspect_data.py`.
 """
 
 import argparse
@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
@@ -25,6 +26,8 @@ EPILOG = """examples:
   train --config configs/debug.yaml         one batch through everything
   train optimizer.lr=3e-4 model=mlp         overrides are checked against the schema
   train --resume last trainer.epochs=30     continue the latest run (fast-dev-runs skipped)
+  train optimizer.lr=1e-3,3e-3 model=cnn,mlp   comma lists: one run per combination (a sweep)
+  sweep configs/sweeps/example.yaml --workers 2   Optuna sweep; re-run it to continue
   evaluate --split val                      per-class metrics, confusion matrix, mistakes
   infer --checkpoint best data/<dataset>/<class> --output preds.csv
   runs                                      every run: state, config changes, best metric
@@ -43,7 +46,12 @@ CHECKPOINT_HELP = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code. Expected errors print one line, no traceback."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # KEY=VALUE after an option (`sweep FILE --trials 4 k=v`): argparse stops early
+        if not hasattr(args, "overrides") or any(e.startswith("-") or "=" not in e for e in extra):
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        args.overrides = [*args.overrides, *extra]
     try:
         return args.handler(args)
     except ProjectError as err:
@@ -78,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="continue a run from a checkpoint (its stored config + overrides), in its run folder",
     )
     train.set_defaults(handler=_cmd_train)
+    _add_sweep_parser(commands)
 
     evaluate = commands.add_parser(
         "evaluate", help="per-class metrics, confusion matrix and mistakes of a checkpoint"
@@ -210,6 +219,31 @@ def _add_submit_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPa
         "(default: a new journal file logs/sweeps/<time>_<name>.journal)",
     )
     submit.set_defaults(handler=_cmd_submit)
+def _add_sweep_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
+    sweep = commands.add_parser(
+        "sweep",
+        help="hyperparameter sweep on Optuna: many runs from configs/sweeps/<name>.yaml",
+        description="Each trial is a normal run. The study, a copy of the sweep file and the "
+        "summary go to logs/sweeps/<time>_<name>/. Re-running the same command after a kill "
+        "continues the unfinished sweep.",
+    )
+    sweep.add_argument("file", nargs="?", type=Path, help="the sweep file (YAML)")
+    sweep.add_argument(
+        "overrides", nargs="*", metavar="KEY=VALUE", help="fixed for every trial, after the file's"
+    )
+    sweep.add_argument("--trials", type=int, help="trials in total (default: the file's)")
+    sweep.add_argument(
+        "--workers", type=int, default=1, help="local worker processes (default: %(default)s)"
+    )
+    sweep.add_argument(
+        "--storage",
+        metavar="URL|FILE",
+        help="an Optuna RDB URL (sqlite:///..., postgresql://...) or a journal file shared by "
+        "workers on several hosts (default: study.db in the sweep folder)",
+    )
+    sweep.add_argument("--resume", type=Path, metavar="SWEEP_DIR", help="continue this sweep")
+    sweep.add_argument("--worker", type=int, help=argparse.SUPPRESS)  # run by --workers N
+    sweep.set_defaults(handler=_cmd_sweep)
 
 
 def _add_config_args(parser: argparse.ArgumentParser) -> None:
@@ -253,6 +287,11 @@ def _version() -> str:
 
 
 def _cmd_train(args: argparse.Namespace) -> int:
+    from .launch.sweep_file import grid_from_overrides
+
+    fixed, grid = grid_from_overrides(args.overrides)
+    if grid:
+        return _train_grid(args, fixed, grid)
     cfg = load_config(args.config, args.overrides)
     checkpoint = None
     if args.resume:
@@ -273,6 +312,73 @@ def _cmd_train(args: argparse.Namespace) -> int:
 
     metrics = train(cfg, resume_from=checkpoint)
     info(f"done: val_acc {metrics['val_acc']:.4f}  val_loss {metrics['val_loss']:.4f}")
+    return 0
+
+
+def _train_grid(args: argparse.Namespace, fixed: list[str], grid: dict[str, Any]) -> int:
+    """`train a=1,2 b=x,y`: one run per combination, as a grid sweep (logs/sweeps/...)."""
+    if args.resume or args.print_config:
+        raise ProjectError("comma lists (a grid of runs) do not go with --resume or --print-config")
+    import yaml
+
+    from .launch.sweep import check_sweep
+    from .launch.sweep_file import parse_sweep
+
+    data = {"name": "grid", "config": str(args.config), "overrides": fixed, "grid": grid}
+    spec = parse_sweep(data | {"pruner": "none"}, default_name="grid")
+    check_sweep(spec)
+    cfg = load_config(spec.config, spec.overrides)
+    require_dataset(cfg.data.root)
+    source = yaml.safe_dump(data | {"pruner": {"name": "none"}}, sort_keys=False)
+    info(f"{spec.grid_size} runs: " + " x ".join(f"{k} ({len(v)})" for k, v in grid.items()))
+    return _run_sweep(spec, source, logs_dir=Path(cfg.paths.logs))
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .launch.sweep import SWEEP_COPY, check_sweep, read_record, run_worker
+    from .launch.sweep_file import read_sweep_file
+
+    if args.trials is not None and args.trials < 1:
+        raise ProjectError(f"--trials must be >= 1, got {args.trials}")
+    if args.worker is not None:  # one of the processes of `--workers N`
+        if args.resume is None:
+            raise ProjectError("--worker needs --resume SWEEP_DIR")
+        run_worker(args.resume, worker=args.worker)
+        return 0
+    if args.resume is not None:
+        record = read_record(args.resume)
+        path, cli_overrides, storage = args.resume / SWEEP_COPY, record["overrides"], None
+    elif args.file is None:
+        raise ProjectError("give a sweep file (configs/sweeps/<name>.yaml) or --resume SWEEP_DIR")
+    else:
+        path, cli_overrides, storage = args.file, args.overrides, args.storage
+    name = record["name"] if args.resume is not None else None
+    spec = read_sweep_file(path, cli_overrides, default_name=name)
+    check_sweep(spec)
+    cfg = load_config(spec.config, spec.overrides)
+    require_dataset(cfg.data.root)
+    return _run_sweep(
+        spec,
+        path.read_text(encoding="utf-8"),
+        cli_overrides=cli_overrides,
+        logs_dir=Path(cfg.paths.logs),
+        trials=args.trials,
+        workers=args.workers,
+        storage=storage,
+        resume=args.resume,
+    )
+
+
+def _run_sweep(spec: Any, source: str, **options: Any) -> int:
+    from .launch.sweep import run_sweep
+
+    result = run_sweep(spec, source, **options)
+    if not result.finished:
+        error(f"sweep not finished: re-run the same command to continue {result.sweep_dir}")
+        return EXIT_USER_ERROR
+    if result.complete == 0:
+        error(f"no trial completed ({result.failed} failed): see {result.sweep_dir}/summary.md")
+        return EXIT_USER_ERROR
     return 0
 
 

@@ -1,6 +1,8 @@
 """`train(cfg) -> metrics`: one training run, callable from tests and notebooks without the CLI."""
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +47,23 @@ from .utils.distributed import (
 )
 from .utils.seed import seed_everything
 
+EpochHook = Callable[[dict[str, float], Path], None]
 
-def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, float]:
+
+def train(
+    cfg: DictConfig,
+    *,
+    resume_from: Path | None = None,
+    on_epoch: EpochHook | None = None,
+    run_info: dict[str, Any] | None = None,
+) -> dict[str, float]:
     """Train with a validated config (see `config.load_config`); return the final metrics.
 
     With `resume_from` (a checkpoint), training continues in that checkpoint's run folder.
+    `on_epoch(metrics, run_dir)` is called after each epoch on the main process (a sweep
+    reports to its pruner there; an exception with a `run_state` attribute, such as the
+    sweep's `PrunedRun`, stops the run and is recorded as that state). `run_info` (e.g. the
+    sweep and trial number) is recorded in status.json and snapshot.json.
     """
     require_packages(cfg.logger)  # a missing extra fails before any run folder is made
     device = resolve_device(cfg.trainer.device, local_rank=int(os.environ.get("LOCAL_RANK", "0")))
@@ -57,7 +71,7 @@ def train(cfg: DictConfig, *, resume_from: Path | None = None) -> dict[str, floa
         torch.cuda.set_device(device)
     dist = init_distributed(device.type)
     try:
-        metrics = _train(cfg, device, dist, resume_from)
+        metrics = _train(cfg, device, dist, resume_from, _Hooks(on_epoch, run_info or {}))
         # Rank 0 writes logs after the loop; leaving the group before it is done aborts gloo.
         barrier()
         return metrics
@@ -90,8 +104,41 @@ def find_checkpoint(spec: str, logs_dir: Path, models_dir: Path) -> Path:
     return path
 
 
+class _Hooks:
+    """What a caller (e.g. a sweep) adds to a run: a per-epoch callback and run info."""
+
+    def __init__(self, on_epoch: EpochHook | None, run_info: dict[str, Any]) -> None:
+        self.on_epoch = on_epoch
+        self.run_info = run_info
+
+
+class _EpochLogger:
+    """The trainer's logger: passes each epoch's metrics to the loggers, then to `on_epoch`."""
+
+    def __init__(self, logger: Loggers | None, on_epoch: EpochHook, run_dir: Path) -> None:
+        self.logger, self.on_epoch, self.run_dir = logger, on_epoch, run_dir
+
+    @classmethod
+    def wrap(
+        cls, logger: Loggers | None, on_epoch: EpochHook | None, run_dir: Path, dist: DistInfo
+    ) -> "Loggers | _EpochLogger | None":
+        """`logger` as it is, or wrapped when there is a hook (main process only)."""
+        if on_epoch is None or not dist.is_main:
+            return logger
+        return cls(logger, on_epoch, run_dir)
+
+    def log_metrics(self, metrics: dict[str, float], step: int) -> None:
+        if self.logger is not None:
+            self.logger.log_metrics(metrics, step)
+        self.on_epoch(metrics, self.run_dir)
+
+
 def _train(
-    cfg: DictConfig, device: torch.device, dist: DistInfo, resume_from: Path | None
+    cfg: DictConfig,
+    device: torch.device,
+    dist: DistInfo,
+    resume_from: Path | None,
+    hooks: _Hooks,
 ) -> dict[str, float]:
     seed_everything(cfg.seed + dist.rank, deterministic=cfg.trainer.deterministic)
     state = None
@@ -114,7 +161,7 @@ def _train(
                 resume_from,
             )
     code_hash = source_hash()
-    status_info = _status_info(cfg, dist, code_hash)
+    status_info = _status_info(cfg, dist, code_hash) | hooks.run_info
     run_dir = _run_dir(cfg, dist, state)
     # From here on the run folder exists: any failure is recorded as "failed" in status.json.
     logger = None
@@ -123,7 +170,7 @@ def _train(
             if dist.is_main:
                 start_epoch = int(state["epoch"]) if state else 0
                 snapshot_dir = create_resume_dir(run_dir) if state else run_dir
-                _record_start(cfg, snapshot_dir)
+                _record_start(cfg, snapshot_dir, hooks.run_info)
                 logger = build_loggers(
                     cfg.logger,
                     run_dir,
@@ -131,7 +178,10 @@ def _train(
                     config=to_dict(cfg),
                     snapshot_dir=snapshot_dir,
                 )
-            metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
+            epoch_logger = _EpochLogger.wrap(logger, hooks.on_epoch, run_dir, dist)
+            metrics = _fit(
+                cfg, data, device, dist, run_dir, logger, state, resume_from, epoch_logger
+            )
             status["metrics"] = metrics
             if dist.is_main:
                 _evaluate_best(cfg, data, device, run_dir)
@@ -152,6 +202,7 @@ def _fit(
     logger: Loggers | None,
     state: dict[str, Any] | None,
     resume_from: Path | None,
+    epoch_logger: "Loggers | _EpochLogger | None",
 ) -> dict[str, float]:
     """Build the trainer, restore `state` if resuming, train and log the hyperparameters."""
     trainer = build_trainer(
@@ -160,7 +211,7 @@ def _fit(
         device=device,
         dist=dist,
         checkpoints=build_checkpoint_keeper(cfg, run_dir.name),
-        logger=logger,
+        logger=epoch_logger,
         metadata={
             "config": to_dict(cfg),
             "classes": data.classes,
@@ -252,11 +303,15 @@ def _names(classes: list[str], shown: int = 5) -> str:
     return "[" + ", ".join(classes[:shown]) + (", ...]" if len(classes) > shown else "]")
 
 
-def _record_start(cfg: DictConfig, folder: Path) -> None:
+def _record_start(cfg: DictConfig, folder: Path, run_info: dict[str, Any]) -> None:
     """Config and snapshot into the run folder, or a resume's own `resume-N/` folder."""
     save_config(cfg, folder / "config.yaml")
     datasets = {cfg.data.name: Path(cfg.data.root)}
     registry = Path(cfg.paths.data_registry)
     for message in write_snapshot(folder, seed=cfg.seed, datasets=datasets, registry=registry):
         warn(message)
+    if run_info:  # e.g. the sweep and trial this run belongs to
+        path = folder / "snapshot.json"
+        snapshot = json.loads(path.read_text(encoding="utf-8")) | run_info
+        path.write_text(json.dumps(snapshot, indent=2) + "\n", encoding="utf-8")
     info(f"run folder: {folder}")

@@ -229,7 +229,7 @@ def track_status(run_dir: Path, *, enabled: bool = True, **info: Any) -> Iterato
         record["state"] = "interrupted"
         raise
     except BaseException as err:
-        record["state"] = "failed"
+        record["state"] = getattr(err, "run_state", "failed")  # e.g. a sweep's pruned run
         record["error"] = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}"
         raise
     else:
