@@ -219,6 +219,8 @@ def _add_submit_parser(commands: "argparse._SubParsersAction[argparse.ArgumentPa
         "(default: a new journal file logs/sweeps/<time>_<name>.journal)",
     )
     submit.set_defaults(handler=_cmd_submit)
+
+
 def _add_sweep_parser(commands: "argparse._SubParsersAction[argparse.ArgumentParser]") -> None:
     sweep = commands.add_parser(
         "sweep",
@@ -373,6 +375,12 @@ def _run_sweep(spec: Any, source: str, **options: Any) -> int:
     from .launch.sweep import run_sweep
 
     result = run_sweep(spec, source, **options)
+    if not result.finished and result.running:  # e.g. Slurm array workers sharing --storage
+        info(
+            f"this worker is done; {result.running} trial(s) still run in other workers "
+            f"sharing the study (sweep folder {result.sweep_dir})"
+        )
+        return 0
     if not result.finished:
         error(f"sweep not finished: re-run the same command to continue {result.sweep_dir}")
         return EXIT_USER_ERROR

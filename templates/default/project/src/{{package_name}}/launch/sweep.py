@@ -59,6 +59,7 @@ class SweepResult:
     finished: bool
     complete: int
     failed: int
+    running: int  # trials other workers sharing the study still run
 
 
 def require_optuna() -> Any:
@@ -122,7 +123,7 @@ def run_sweep(
     finished = summary.ended >= record["trials"]
     if finished:
         write_record(sweep_dir, record | {"state": "finished"})
-    return SweepResult(sweep_dir, finished, summary.complete, summary.failed)
+    return SweepResult(sweep_dir, finished, summary.complete, summary.failed, summary.running)
 
 
 def open_sweep_dir(

@@ -25,6 +25,7 @@ class Summary:
     pruned: int
     failed: int
     ended: int
+    running: int
 
 
 def write_summary(study: Any, spec: SweepSpec, sweep_dir: Path) -> Summary:
@@ -49,7 +50,13 @@ def write_summary(study: Any, spec: SweepSpec, sweep_dir: Path) -> Summary:
         s in {"complete", "pruned"} or (s == "fail" and "error" in t.user_attrs)
         for s, t in zip(states, trials, strict=True)
     )
-    return Summary(states.count("complete"), states.count("pruned"), states.count("fail"), counted)
+    return Summary(
+        states.count("complete"),
+        states.count("pruned"),
+        states.count("fail"),
+        counted,
+        states.count("running"),
+    )
 
 
 def _row(trial: Any) -> dict[str, str]:
