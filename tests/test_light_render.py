@@ -223,3 +223,29 @@ def test_plain_skip_patterns_match_as_pathspec_does() -> None:
     plain = _matcher(patterns)
     assert [plain(p) for p in paths] == [spec.match_file(p) for p in paths]
     assert any(plain(p) for p in paths) and not all(plain(p) for p in paths)
+
+
+def test_a_cold_check_of_a_default_template_project_imports_no_copier(
+    tmp_path: Path, isolated_home: Path
+) -> None:
+    import json
+    import shutil
+    import subprocess
+    import sys
+
+    from dlscaffold._new import create_project
+
+    project = create_project(tmp_path / "fresh", defaults=True, example_data=False).path
+    shutil.rmtree(isolated_home / ".cache", ignore_errors=True)  # as on a fresh CI machine
+    code = (
+        "import sys; from dlscaffold._cli import main; sys.argv = ['dlscaffold', 'check', "
+        f"{str(project)!r}, '--json']\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "loaded = sorted(m for m in ('pydantic', 'copier') if m in sys.modules)\n"
+        "print('LOADED', loaded, code, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+
+    assert "LOADED [] 0" in done.stderr, done.stderr
+    assert json.loads(done.stdout)["result"]["passed"] is True
+    assert list((isolated_home / ".cache" / "dlscaffold" / "pristine").glob("*.json"))
