@@ -106,3 +106,26 @@ def test_copier_imports_without_prompt_libraries_until_a_prompt_needs_them() -> 
     assert (light, is_real) == ("True", "False")
     assert second == "True True"
     assert stand_in == real  # the stand-in holds what the real Choice holds
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["check", "--help"], ["-q", "data", "list", "--help"], ["--no-color", "update", "-h"],
+     ["new", "--help"], ["--help"], ["chek"], ["--version"]],
+)  # fmt: skip
+def test_the_app_built_for_one_command_behaves_as_the_whole_app(args: list[str]) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from dlscaffold._cli._app import COMMANDS, app, app_for
+
+    lean = app_for(args)
+    named = [a for a in args if a in COMMANDS]
+    if named:
+        assert lean is not app
+        assert list(typer.main.get_command(lean).commands) == named[:1]
+    else:
+        assert lean is app
+    runner = CliRunner()
+    ours, whole = runner.invoke(lean, args), runner.invoke(app, args)
+    assert (ours.exit_code, ours.output) == (whole.exit_code, whole.output)
