@@ -249,3 +249,19 @@ def test_a_cold_check_of_a_default_template_project_imports_no_copier(
     assert "LOADED [] 0" in done.stderr, done.stderr
     assert json.loads(done.stdout)["result"]["passed"] is True
     assert list((isolated_home / ".cache" / "dlscaffold" / "pristine").glob("*.json"))
+
+
+def test_a_copier_settings_file_leaves_the_render_to_copier(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # copier's settings may hold user defaults for questions the answers file lacks.
+    template = make_plain_template(tmp_path / "plain")
+    assert light(str(template), "v1", {}) is not None
+    config = tmp_path / "config"
+    (config / "copier").mkdir(parents=True)
+    (config / "copier" / "settings.yml").write_text("defaults:\n  count: 9\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    assert light(str(template), "v1", {}) is None
+    monkeypatch.delenv("XDG_CONFIG_HOME")
+    monkeypatch.setenv("COPIER_SETTINGS_PATH", str(tmp_path / "elsewhere.yml"))
+    assert light(str(template), "v1", {}) is None

@@ -98,11 +98,19 @@ def light_digests(
 
 
 def _copier_settings() -> bool:
-    """Tell whether copier would read a settings file (user defaults, trusted sources)."""
+    """Tell whether copier would read a settings file (user defaults, trusted sources).
+
+    Where copier looks (copier._settings): $COPIER_SETTINGS_PATH, else platformdirs' user
+    config folder (`appauthor=False`, and on Windows also the older default).
+    """
     if os.environ.get("COPIER_SETTINGS_PATH"):
         return True
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return any(Path(base, "copier", name).exists() for name in ("settings.yml", "settings.yaml"))
+    try:
+        from platformdirs import user_config_path
+    except ImportError:  # copier needs platformdirs; without it, let copier decide
+        return True
+    places = (user_config_path("copier", appauthor=False), user_config_path("copier"))
+    return any((place / "settings.yml").exists() for place in places)
 
 
 class _Render:
