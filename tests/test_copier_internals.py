@@ -171,4 +171,33 @@ def test_engine_names_no_other_copier_internal() -> None:
         "from copier._jinja_ext import get_yield_context",
         "from copier.errors import UnsafeTemplateError, UserMessageError",
         "import copier._main",
+        "import copier._user_data",
     }, imports
+
+
+def test_copier_takes_four_names_from_its_prompt_libraries() -> None:
+    # _engine._import_copier: where nothing can be asked, copier imports with stand-ins for
+    # exactly these names; `_real_prompts` swaps the real ones in before any prompt.
+    import ast
+    from pathlib import Path
+
+    import copier._user_data
+    from questionary.prompts.common import Choice
+
+    from dlscaffold._engine import _StandInChoice
+
+    taken = set()
+    for module in (copier._main, copier._user_data, copier._template, copier.errors):
+        tree = ast.parse(Path(module.__file__).read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                if node.module.split(".")[0] in ("questionary", "prompt_toolkit"):
+                    taken |= {(node.module, alias.name) for alias in node.names}
+    assert taken == {
+        ("questionary", "confirm"),
+        ("questionary", "unsafe_prompt"),
+        ("questionary.prompts.common", "Choice"),
+        ("prompt_toolkit.lexers", "PygmentsLexer"),
+    }, taken
+    assert parameters(_StandInChoice.__init__) == parameters(Choice.__init__)
+    assert copier._user_data.Choice in (Choice, _StandInChoice)

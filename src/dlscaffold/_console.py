@@ -6,6 +6,7 @@ Messages go to stderr so that stdout stays free for data (JSON, lists) that scri
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -73,14 +74,43 @@ def _no_color() -> bool | None:
 
 def info(message: str) -> None:
     """Print a progress message unless quiet."""
-    if not _state["quiet"]:
+    if not _state["quiet"] and not _wrote_plain(message):
         err_console().print(message)
 
 
 def success(message: str) -> None:
     """Print a success message unless quiet."""
-    if not _state["quiet"]:
+    if not _state["quiet"] and not _wrote_plain(message):
         err_console().print(f"[success]{message}[/]")
+
+
+# Environment variables with which rich might treat a pipe as a terminal (colours, width).
+_RICH_TERMINAL_VARIABLES = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS")
+
+
+def _wrote_plain(message: str) -> bool:
+    """Write `message` to a stderr that is no terminal without importing rich; True if done.
+
+    Importing rich costs a short command such as a passing `dlscaffold check` a tenth of its
+    time. To a pipe or a file, the stderr console prints a line without markup, emoji codes
+    or control characters exactly as it is (no colour, no wrapping: `soft_wrap`), so such a
+    line is written directly. Anything else, and any console already made, goes to rich.
+    """
+    if err_console.cache_info().currsize or not message.isprintable():
+        return False
+    if any(mark in message for mark in "[:\\") or any(
+        map(os.environ.get, _RICH_TERMINAL_VARIABLES)
+    ):
+        return False
+    stream = sys.stderr
+    try:
+        if stream is None or stream.isatty():
+            return False
+        stream.write(message + "\n")
+        stream.flush()
+    except (AttributeError, ValueError, OSError):
+        return False
+    return True
 
 
 def warning(message: str) -> None:

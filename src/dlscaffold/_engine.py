@@ -6,6 +6,7 @@ copier is imported inside the functions, because importing it costs about 0.25 s
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -91,6 +92,107 @@ def _worker_class() -> type[Worker]:
             return context
 
     return OnceWorker
+
+
+# --- copier without its prompt libraries, where nothing can be asked --------------------
+
+
+def _import_copier(*, prompts: bool) -> None:
+    """Import copier; where nothing can be asked, without questionary and prompt_toolkit.
+
+    HACK: copier 9 imports questionary, and with it prompt_toolkit, asyncio, pygments and
+    wcwidth, when it starts: about a third of its import time and a sixth of an update's
+    CPU time, spent on prompts that `--defaults` or a missing terminal never show. Such a
+    run imports copier with stand-ins for the four names copier takes from them (`confirm`,
+    `unsafe_prompt`, `Choice`, `PygmentsLexer`); the stand-ins load the real libraries if
+    ever called, and `_real_prompts` puts the real ones in copier's place before any prompt
+    (a later interactive render in the same process). `sys.modules` is left as it was.
+    """
+    if "copier._main" in sys.modules:
+        return
+    import importlib
+    import types
+
+    if prompts or "questionary" in sys.modules or "prompt_toolkit" in sys.modules:
+        importlib.import_module("copier._main")
+        return
+
+    stand_ins = {
+        "questionary": {"confirm": _later("questionary", "confirm"),
+                        "unsafe_prompt": _later("questionary", "unsafe_prompt")},
+        "questionary.prompts.common": {"Choice": _StandInChoice},
+        "prompt_toolkit.lexers": {
+            "PygmentsLexer": _later("prompt_toolkit.lexers", "PygmentsLexer")
+        },
+    }  # fmt: skip
+    modules = {}
+    for name, names in stand_ins.items():
+        modules[name] = types.ModuleType(name, "dlscaffold's stand-in while copier imports")
+        modules[name].__dict__.update(names)
+    sys.modules.update(modules)
+    try:
+        importlib.import_module("copier._main")
+    finally:
+        for name, module in modules.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
+def _later(module: str, name: str) -> Callable[..., Any]:
+    """A stand-in for `module.name` that imports the real one when called."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.dlscaffold_stand_in = True  # type: ignore[attr-defined]
+    return call
+
+
+class _StandInChoice:
+    """questionary's `Choice` as copier uses it to check answers (no prompt needs it)."""
+
+    dlscaffold_stand_in = True
+
+    def __init__(
+        self,
+        title: Any,
+        value: Any = None,
+        disabled: str | None = None,
+        checked: bool | None = False,
+        shortcut_key: str | bool | None = True,
+        description: str | None = None,
+    ) -> None:
+        self.title = title
+        self.disabled = disabled
+        self.checked = checked if checked is not None else False
+        self.shortcut_key = shortcut_key
+        self.description = description
+        if value is not None:
+            self.value = value
+        elif isinstance(title, list):
+            self.value = "".join(token[1] for token in title)
+        else:
+            self.value = title
+
+
+def _real_prompts() -> None:
+    """Give copier the real prompt library wherever it still holds a stand-in."""
+    import copier._main
+    import copier._user_data
+
+    places = (
+        (copier._main, "confirm", "questionary"),
+        (copier._main, "unsafe_prompt", "questionary"),
+        (copier._user_data, "Choice", "questionary.prompts.common"),
+        (copier._user_data, "PygmentsLexer", "prompt_toolkit.lexers"),
+    )
+    for module, name, real_module in places:
+        if getattr(getattr(module, name, None), "dlscaffold_stand_in", False):
+            import importlib
+
+            setattr(module, name, getattr(importlib.import_module(real_module), name))
 
 
 def _compiling_once(env: Any) -> Any:
@@ -239,7 +341,7 @@ class Render:
     """A template version rendered into a scratch folder, without running its tasks."""
 
     path: Path
-    version: str | None
+    version_of: Callable[[], str | None]  # `version`, computed when first asked for
     commit: str | None
     exclusions: tuple[str, ...]
     match_skip: Callable[[Path], bool]
@@ -251,6 +353,15 @@ class Render:
     replaced_answers: tuple[ReplacedAnswer, ...] = ()
     message_after: str = ""  # the template's `_message_after_copy` (or `_update`), rendered
     project: Path | None = None  # the folder the render stands for, if not `path`
+
+    @cached_property
+    def version(self) -> str | None:
+        """The template version as PEP 440 text, asked of git when first needed.
+
+        copier asks through dunamai (several git processes), which `update` never needs.
+        Ask while the render's context is open: the template clone goes with it.
+        """
+        return self.version_of()
 
 
 @contextmanager
@@ -289,6 +400,7 @@ def rendered(
     context is open, `Render.run_tasks(project, operation)` runs the template's tasks once in
     `project`, from the same template clone (no further clone).
     """
+    _import_copier(prompts=not defaults and sys.stdin is not None and sys.stdin.isatty())
     from copier._main import _operation
     from copier.errors import UnsafeTemplateError, UserMessageError
     from jinja2.sandbox import SecurityError
@@ -355,10 +467,9 @@ def rendered(
             when = cast(Literal["before", "after"], stage)
             return list(worker.template.migration_tasks(when, old.template))
 
-        version = worker.template.version
         yield Render(
             path=dst,
-            version=str(version) if version else None,
+            version_of=lambda: _pep440_version(worker),
             commit=worker.template.commit,
             exclusions=tuple(worker.template.exclude),
             match_skip=worker.match_skip,
@@ -375,6 +486,11 @@ def rendered(
             message_after=_message(worker, operation, "after"),
             project=project,
         )
+
+
+def _pep440_version(worker: Worker) -> str | None:
+    version = worker.template.version
+    return str(version) if version else None
 
 
 class NoTerminalError(UserError, EOFError):
@@ -452,8 +568,6 @@ def _prompts(
     copier would start prompt_toolkit (which prints a warning) and then fail on EOF with a
     hint about its own options. A run that needs no prompt is not refused.
     """
-    import sys
-
     import copier._main
     from copier._user_data import MISSING
 
@@ -461,6 +575,8 @@ def _prompts(
         yield
         return
     terminal = sys.stdin.isatty()
+    if terminal:
+        _real_prompts()
     original = copier._main.unsafe_prompt
 
     def prompt(questions: list[dict[str, Any]], **kwargs: Any) -> dict[str, Any]:

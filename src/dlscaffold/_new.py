@@ -104,7 +104,8 @@ def create_project(
                         "allow it."
                     )
                 render.run_tasks(staging, "copy")
-        version = render.version
+            # Asked of git while the template clone exists; the commit names it if it can.
+            version = None if answers.get("_commit") else render.version
         linked = [
             link_dataset(staging, name, Path(source), final_project=dest_abspath)
             for name, source in _datasets_to_link(template, answers, links, example_data).items()

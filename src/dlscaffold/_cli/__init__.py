@@ -24,9 +24,9 @@ def main() -> None:
     """Run the CLI (the `dlscaffold` console script and `python -m dlscaffold`)."""
     install_signal_handlers()
     try:
-        from dlscaffold._cli._app import app
+        from dlscaffold._cli._app import app_for
 
-        app(prog_name="dlscaffold")
+        app_for(sys.argv[1:])(prog_name="dlscaffold")
     except KeyboardInterrupt as interrupt:  # before the CLI could handle it: start-up
         _exit_interrupted(interrupt)
 

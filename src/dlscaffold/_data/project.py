@@ -8,6 +8,7 @@ import yaml
 
 from dlscaffold._data.registry import REGISTRY_RELPATH
 from dlscaffold._project import nearest_folder_with
+from dlscaffold._yaml import safe_load
 from dlscaffold.errors import UserError
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -44,7 +45,7 @@ def inspect_command(project: Path, name: str | None = None) -> str:
     """
     package = "<package>"
     try:
-        answers = yaml.safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
+        answers = safe_load((project / ANSWERS_FILE).read_text(encoding="utf-8"))
         if isinstance(answers, dict) and isinstance(answers.get("package_name"), str):
             package = answers["package_name"]
     except (OSError, yaml.YAMLError):
@@ -58,7 +59,7 @@ def inspect_command(project: Path, name: str | None = None) -> str:
 def _configured_dataset(project: Path) -> tuple[str, str] | None:
     """Return `(data.name, data.root)` of the project's default config, when readable."""
     try:
-        config = yaml.safe_load((project / DEFAULT_CONFIG).read_text(encoding="utf-8"))
+        config = safe_load((project / DEFAULT_CONFIG).read_text(encoding="utf-8"))
         data = config["data"]
         return str(data["name"]), str(data["root"]).removeprefix("./")
     except (OSError, yaml.YAMLError, KeyError, TypeError):

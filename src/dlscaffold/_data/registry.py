@@ -14,6 +14,7 @@ import yaml
 
 from dlscaffold._data.names import is_plain_name
 from dlscaffold._fs import atomic_write_text
+from dlscaffold._yaml import safe_load
 from dlscaffold.errors import UserError
 
 REGISTRY_RELPATH = Path("data") / "datasets.yaml"
@@ -39,7 +40,7 @@ def load_registry(project: Path) -> dict[str, Any]:
     if not path.is_file():
         return {"version": REGISTRY_VERSION, "datasets": {}}
     try:
-        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        content = safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""

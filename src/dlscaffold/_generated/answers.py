@@ -8,6 +8,7 @@ from typing import Any
 
 import yaml
 
+from dlscaffold._yaml import safe_load
 from dlscaffold.errors import UserError
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -36,7 +37,7 @@ def read_answers(project: Path, relpath: str = ANSWERS_FILE) -> RecordedAnswers:
             "or the answers file was deleted (restore it from git history)."
         )
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise AnswersError(f"{relpath} is not valid YAML: {_first_line(error)}") from error
     if not isinstance(raw, dict):

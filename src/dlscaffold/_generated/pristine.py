@@ -3,7 +3,9 @@
 Rendering costs most of a check (copier import and a clone); the digests of one
 (template, version, answers) triple never change, so they are cached under
 `~/.cache/dlscaffold/pristine/`. `dlscaffold update` stores the digests of the version it
-has just rendered, so the first check after an update is fast too.
+has just rendered, so the first check after an update is fast too. Without cached digests,
+the copier-free renderer (`light_render`) computes them for templates it can render as
+copier does; copier renders the others.
 """
 
 from __future__ import annotations
@@ -132,6 +134,36 @@ def pristine_digests(
     cached = load(key)
     if cached is not None:
         return cached
+    from dlscaffold._generated.light_render import light_digests
+
+    light = light_digests(
+        src=src,
+        commit=commit,
+        answers=answers,
+        answers_relpath=answers_relpath,
+        folder=project.name if project is not None else "pristine",
+        copier_version=copier_version(),
+    )
+    if light is not None:
+        store(key, light)
+        return light
+    return copier_digests(
+        key, src=src, commit=commit, answers=answers, answers_relpath=answers_relpath,
+        trust=trust, project=project,
+    )  # fmt: skip
+
+
+def copier_digests(
+    key: str | None,
+    *,
+    src: str,
+    commit: str,
+    answers: Mapping[str, Any],
+    answers_relpath: str,
+    trust: bool,
+    project: Path | None = None,
+) -> dict[str, str]:
+    """Render with copier and return (and cache under `key`, if given) the digests."""
     from dlscaffold._engine import rendered
 
     with tempfile.TemporaryDirectory(prefix="dlscaffold-check-") as tmp:
@@ -149,5 +181,6 @@ def pristine_digests(
                 skip=lambda rel: render.match_skip(Path(rel)),
                 answers_relpath=answers_relpath,
             )
-    store(key, digests)
+    if key is not None:
+        store(key, digests)
     return digests

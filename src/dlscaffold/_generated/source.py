@@ -132,15 +132,50 @@ def list_versions(src: str) -> list[str]:
     path = local_path(check_source(src))
     if path is not None and not path.exists():
         raise TemplateNotFoundError(f"Template '{src}' does not exist on this machine.")
-    cwd = path.parent if path is not None else Path.cwd()
-    out = git("ls-remote", "--tags", "--", str(path or git_url(src)), cwd=cwd, check=False)
-    tags = {
-        line.split("\t", 1)[1].removeprefix("refs/tags/").removesuffix("^{}")
-        for line in out.splitlines()
-        if "\t" in line
-    }
+    tags = _bundle_tags(path) if path is not None and path.is_file() else None
+    if tags is None:
+        cwd = path.parent if path is not None else Path.cwd()
+        out = git("ls-remote", "--tags", "--", str(path or git_url(src)), cwd=cwd, check=False)
+        tags = {
+            line.split("\t", 1)[1].removeprefix("refs/tags/").removesuffix("^{}")
+            for line in out.splitlines()
+            if "\t" in line
+        }
     versioned = [(key, tag) for tag in tags if (key := version_key(tag)) is not None]
     return [tag for _, tag in sorted(versioned)]
+
+
+_BUNDLE_SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
+_BUNDLE_REF = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})? (\S+)$")
+
+
+def _bundle_tags(path: Path) -> set[str] | None:
+    """Return the tags a git bundle's header advertises, as `git ls-remote --tags` lists them.
+
+    Reading the header (a signature line, capabilities, prerequisites, `<oid> <ref>` lines,
+    an empty line) spares a git process per check. None when `path` is no bundle or its
+    header is not what git documents (`gitformat-bundle`): git then reads it.
+    """
+    try:
+        with path.open("rb") as file:
+            if file.readline() not in _BUNDLE_SIGNATURES:
+                return None
+            tags = set()
+            for _ in range(100_000):
+                line = file.readline()
+                if line == b"\n":
+                    return tags
+                if line.startswith((b"@", b"-")):
+                    continue  # a v3 capability, or a prerequisite commit
+                match = _BUNDLE_REF.match(line.rstrip(b"\n"))
+                if match is None:
+                    return None
+                ref = match.group(1).decode("utf-8", "surrogateescape")
+                if ref.startswith("refs/tags/"):
+                    tags.add(ref.removeprefix("refs/tags/").removesuffix("^{}"))
+    except OSError:
+        return None
+    return None
 
 
 def is_older(recorded: str, target: str) -> bool:
