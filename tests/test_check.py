@@ -144,12 +144,15 @@ def test_data_links_and_tracked_artifacts(project: Path, tmp_path: Path) -> None
     (project / "models").mkdir()
     (project / "models/best.pt").write_bytes(b"\0weights")
     (project / "models/.gitkeep").write_text("")
-    git("add", "models", cwd=project)
+    (project / "mlruns/0").mkdir(parents=True)
+    (project / "mlruns/0/meta.yaml").write_text("name: Default\n")
+    git("add", "models", "mlruns", cwd=project)
 
     report = check_project(project, drift=False)
 
     assert set(ids(report)) == {
         ("tracked-artifact", "models/best.pt"),
+        ("tracked-artifact", "mlruns/0/meta.yaml"),
         ("data-absolute-link", "data/absolute"),
         ("data-unregistered-link", "data/absolute"),
         ("data-missing-target", "data/broken"),
@@ -160,6 +163,7 @@ def test_data_links_and_tracked_artifacts(project: Path, tmp_path: Path) -> None
     # What git carries to every clone fails; the state of this machine's data only warns.
     assert {(f.id, f.path) for f in report.failing} == {
         ("tracked-artifact", "models/best.pt"),
+        ("tracked-artifact", "mlruns/0/meta.yaml"),
         ("data-absolute-link", "data/absolute"),
     }
 

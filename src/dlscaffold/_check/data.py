@@ -7,13 +7,14 @@ from pathlib import Path
 from dlscaffold._check.findings import Finding, group_of
 from dlscaffold._git import git
 
-ARTIFACT_DIRS = ("data", "logs", "models")
+# mlruns/: the generated project's local MLflow store (`logger: [mlflow]`).
+ARTIFACT_DIRS = ("data", "logs", "models", "mlruns")
 # Placeholders and manifests that belong in git even under those folders.
 ALLOWED_NAMES = frozenset({".gitkeep", ".gitignore", "README.md", "datasets.yaml"})
 
 
 def check_tracked_artifacts(project: Path) -> list[Finding]:
-    """Report files git tracks under data/, logs/ or models/ (besides placeholders).
+    """Report files git tracks under data/, logs/, models/ or mlruns/ (besides placeholders).
 
     Dataset links under data/ are tracked on purpose (a clone finds its data through them);
     git records them as symlinks (mode 120000), which are not data.
