@@ -1,6 +1,8 @@
 """`train(cfg) -> metrics`: one training run, callable from tests and notebooks without the CLI."""
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +35,7 @@ from .runs.folders import (
 )
 from .runs.loggers import Loggers, build_loggers, flatten
 from .runs.sanity import record_sanity_run, source_hash, stale_sanity_warning
-from .runs.snapshot import write_snapshot
+from .runs.snapshot import SnapshotTask, start_snapshot
 from .utils.console import info, warn
 from .utils.device import resolve_device
 from .utils.distributed import (
@@ -119,14 +121,16 @@ def _train(
     logger = None
     try:
         with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
+            snapshot = None
             if dist.is_main:
                 start_epoch = int(state["epoch"]) if state else 0
+                snapshot = _record_start(cfg, create_resume_dir(run_dir) if state else run_dir)
                 logger = build_loggers(cfg.logger, run_dir, start_epoch=start_epoch)
-                _record_start(cfg, create_resume_dir(run_dir) if state else run_dir)
-            metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
-            status["metrics"] = metrics
-            if dist.is_main:
-                _evaluate_best(cfg, data, device, run_dir)
+            with _completed_before_end(snapshot):
+                metrics = _fit(cfg, data, device, dist, run_dir, logger, state, resume_from)
+                status["metrics"] = metrics
+                if dist.is_main:
+                    _evaluate_best(cfg, data, device, run_dir)
         if dist.is_main and cfg.trainer.fast_dev_run:
             record_sanity_run(Path(cfg.paths.logs), run_dir, code_hash)
     finally:
@@ -244,11 +248,27 @@ def _names(classes: list[str], shown: int = 5) -> str:
     return "[" + ", ".join(classes[:shown]) + (", ...]" if len(classes) > shown else "]")
 
 
-def _record_start(cfg: DictConfig, folder: Path) -> None:
-    """Config and snapshot into the run folder, or a resume's own `resume-N/` folder."""
+@contextmanager
+def _completed_before_end(snapshot: SnapshotTask | None) -> Iterator[None]:
+    """Wait for the background snapshot however the block ends, before the status records it."""
+    try:
+        yield
+    finally:
+        if snapshot is not None:
+            snapshot.wait()
+
+
+def _record_start(cfg: DictConfig, folder: Path) -> SnapshotTask:
+    """Config and snapshot into the run folder, or a resume's own `resume-N/` folder.
+
+    The config is written at once; the rest of the snapshot in the background (see
+    `runs/snapshot.py`), its warnings printed as soon as they are known.
+    """
     save_config(cfg, folder / "config.yaml")
     datasets = {cfg.data.name: Path(cfg.data.root)}
     registry = Path(cfg.paths.data_registry)
-    for message in write_snapshot(folder, seed=cfg.seed, datasets=datasets, registry=registry):
-        warn(message)
+    task = start_snapshot(
+        folder, seed=cfg.seed, datasets=datasets, registry=registry, on_warning=warn
+    )
     info(f"run folder: {folder}")
+    return task
