@@ -2,7 +2,7 @@
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -250,12 +250,20 @@ def _names(classes: list[str], shown: int = 5) -> str:
 
 @contextmanager
 def _completed_before_end(snapshot: SnapshotTask | None) -> Iterator[None]:
-    """Wait for the background snapshot however the block ends, before the status records it."""
+    """Wait for the background snapshot however the block ends, before the status records it.
+
+    When the block failed, its error is the one reported, not a snapshot error after it.
+    """
+    if snapshot is None:
+        yield
+        return
     try:
         yield
-    finally:
-        if snapshot is not None:
+    except BaseException:
+        with suppress(Exception):
             snapshot.wait()
+        raise
+    snapshot.wait()
 
 
 def _record_start(cfg: DictConfig, folder: Path) -> SnapshotTask:
