@@ -25,7 +25,8 @@ pyyaml omegaconf rich` (a CUDA build, about 5.5 GB; it runs on the CPU).
 Each measurement is a fresh process iterating EPOCHS epochs; kinds take turns (the order
 rotates every repeat), medians of REPEATS are reported, with CPU time (main process and
 workers) beside wall time because the machine is shared. Run:
-`python benchmarks/bench_data_pipeline.py [--python /path/to/venv/bin/python] [--repeats N]`;
+`python benchmarks/bench_data_pipeline.py [--python /path/to/venv/bin/python] [--repeats N]`
+(`BENCH_TORCHVISION_PYTHON=/path/to/venv/bin/python python benchmarks/run.py data` does the same);
 writes benchmarks/results/data_pipeline.json and prints a markdown table.
 """
 
@@ -244,8 +245,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--python",
-        default=sys.executable,
-        help="interpreter of the measuring processes (default: this one)",
+        default=os.environ.get("BENCH_TORCHVISION_PYTHON", sys.executable),
+        help="interpreter of the measuring processes, one that imports torchvision (default: "
+        "$BENCH_TORCHVISION_PYTHON, else this one)",
     )
     parser.add_argument("--repeats", type=int, default=REPEATS)
     args = parser.parse_args()

@@ -33,7 +33,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "templates" / "default"
-N_IMAGES = 4000  # 3200 train / 800 val
+N_IMAGES = 4000  # 2800 train / 800 val / 400 test, as the trainer splits them
 IMAGE_SIZE = 28
 EPOCHS = 5
 REPEATS = 5
@@ -133,16 +133,18 @@ def run_plain(data: Path, epochs: int) -> dict[str, float]:
     """The minimal loop on the same model, Dataset, split and batch sizes."""
     import torch
     import torch.nn.functional as F
-    from demo.datasets import ImageFolderDataset, scan_image_folder, stratified_split
+    from demo.datasets import ImageFolderDataset, scan_dataset, split_samples
     from demo.networks import SmallCNN
     from torch.utils.data import DataLoader
 
     torch.manual_seed(42)
-    classes, samples = scan_image_folder(data)
-    train_idx, val_idx = stratified_split([label for _, label in samples], 0.2, 0)
+    files = scan_dataset(data)
+    classes = files.classes
+    # The trainer's split (template defaults): 70% train, 20% val, 10% held out for testing.
+    splits = split_samples(files, val_fraction=0.2, test_fraction=0.1, seed=0)
     options = {"image_size": (IMAGE_SIZE, IMAGE_SIZE), "cache_in_memory": True}
-    train_ds = ImageFolderDataset([samples[i] for i in train_idx], **options)
-    val_ds = ImageFolderDataset([samples[i] for i in val_idx], **options)
+    train_ds = ImageFolderDataset(splits["train"], **options)
+    val_ds = ImageFolderDataset(splits["val"], **options)
     loader = DataLoader(train_ds, batch_size=BATCH_SIZE, shuffle=True)
     val_loader = DataLoader(val_ds, batch_size=EVAL_BATCH_SIZE)
     model = SmallCNN(in_channels=1, num_classes=len(classes))
