@@ -235,6 +235,8 @@ def build_trainer(
         epochs, max_train, max_val = 1, 1, 1
     scheduler = build_scheduler(cfg.scheduler, optimizer, epochs=epochs)
     if t.compile:
+        if t.deterministic:  # inductor's own switch (compiling imports inductor anyway)
+            torch.use_deterministic_algorithms(True, warn_only=True)
         model = torch.compile(model)
     if dist.enabled:
         ids = [device.index] if device.type == "cuda" else None

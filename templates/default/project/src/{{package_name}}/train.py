@@ -1,8 +1,8 @@
 """`train(cfg) -> metrics`: one training run, callable from tests and notebooks without the CLI."""
 
-import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ from .runs.folders import (
 )
 from .runs.loggers import Loggers, build_loggers, flatten, require_packages
 from .runs.sanity import record_sanity_run, source_hash, stale_sanity_warning
-from .runs.snapshot import write_snapshot
+from .runs.snapshot import SnapshotTask, start_snapshot
 from .utils.console import info, warn
 from .utils.device import resolve_device
 from .utils.distributed import (
@@ -148,18 +148,8 @@ def _train(
         for tmp in remove_stale_checkpoint_tmp(Path(cfg.paths.models)):
             info(f"removed {tmp}, left by a checkpoint save that was killed")
     data = build_dataloaders(cfg, dist=dist)
-    if state is not None and state["classes"] != data.classes:
-        raise CheckpointError(
-            f"{resume_from} was trained on the classes {_names(state['classes'])}, "
-            f"{cfg.data.root} has {_names(data.classes)}: resume with the same data"
-        )
-    if state is not None:  # before the run folder is touched: a misfit leaves it as it was
-        with torch.device("meta"):
-            check_weights(
-                build_model_for_data(cfg, len(data.classes), load_weights=False),
-                state["model"],
-                resume_from,
-            )
+    if state is not None and resume_from is not None:
+        _check_resume_fits(cfg, data, state, resume_from)
     code_hash = source_hash()
     status_info = _status_info(cfg, dist, code_hash) | hooks.run_info
     run_dir = _run_dir(cfg, dist, state)
@@ -167,30 +157,58 @@ def _train(
     logger = None
     try:
         with track_status(run_dir, enabled=dist.is_main, **status_info) as status:
+            snapshot = None
             if dist.is_main:
-                start_epoch = int(state["epoch"]) if state else 0
-                snapshot_dir = create_resume_dir(run_dir) if state else run_dir
-                _record_start(cfg, snapshot_dir, hooks.run_info)
-                logger = build_loggers(
-                    cfg.logger,
-                    run_dir,
-                    start_epoch=start_epoch,
-                    config=to_dict(cfg),
-                    snapshot_dir=snapshot_dir,
-                )
+                snapshot, logger = _start_records(cfg, run_dir, state, hooks.run_info)
             epoch_logger = _EpochLogger.wrap(logger, hooks.on_epoch, run_dir, dist)
-            metrics = _fit(
-                cfg, data, device, dist, run_dir, logger, state, resume_from, epoch_logger
-            )
-            status["metrics"] = metrics
-            if dist.is_main:
-                _evaluate_best(cfg, data, device, run_dir)
+            with _completed_before_end(snapshot):
+                metrics = _fit(
+                    cfg, data, device, dist, run_dir, logger, state, resume_from, epoch_logger
+                )
+                status["metrics"] = metrics
+                if dist.is_main:
+                    _evaluate_best(cfg, data, device, run_dir)
         if dist.is_main and cfg.trainer.fast_dev_run:
             record_sanity_run(Path(cfg.paths.logs), run_dir, code_hash)
     finally:
         if logger is not None:
             logger.close()
     return metrics
+
+
+def _check_resume_fits(
+    cfg: DictConfig, data: DataBundle, state: dict[str, Any], resume_from: Path
+) -> None:
+    """Before the run folder is touched: a checkpoint that misfits leaves it as it was."""
+    if state["classes"] != data.classes:
+        raise CheckpointError(
+            f"{resume_from} was trained on the classes {_names(state['classes'])}, "
+            f"{cfg.data.root} has {_names(data.classes)}: resume with the same data"
+        )
+    with torch.device("meta"):
+        check_weights(
+            build_model_for_data(cfg, len(data.classes), load_weights=False),
+            state["model"],
+            resume_from,
+        )
+
+
+def _start_records(
+    cfg: DictConfig, run_dir: Path, state: dict[str, Any] | None, run_info: dict[str, Any]
+) -> tuple[SnapshotTask, Loggers]:
+    """Rank 0: the config and snapshot (of the run, or of this resume), then the loggers."""
+    snapshot_dir = create_resume_dir(run_dir) if state else run_dir
+    snapshot = _record_start(cfg, snapshot_dir, run_info)
+    if "mlflow" in cfg.logger:
+        snapshot.wait()  # the MLflow logger uploads the snapshot files when it is built
+    logger = build_loggers(
+        cfg.logger,
+        run_dir,
+        start_epoch=int(state["epoch"]) if state else 0,
+        config=to_dict(cfg),
+        snapshot_dir=snapshot_dir,
+    )
+    return snapshot, logger
 
 
 def _fit(
@@ -303,15 +321,41 @@ def _names(classes: list[str], shown: int = 5) -> str:
     return "[" + ", ".join(classes[:shown]) + (", ...]" if len(classes) > shown else "]")
 
 
-def _record_start(cfg: DictConfig, folder: Path, run_info: dict[str, Any]) -> None:
-    """Config and snapshot into the run folder, or a resume's own `resume-N/` folder."""
+@contextmanager
+def _completed_before_end(snapshot: SnapshotTask | None) -> Iterator[None]:
+    """Wait for the background snapshot however the block ends, before the status records it.
+
+    When the block failed, its error is the one reported, not a snapshot error after it.
+    """
+    if snapshot is None:
+        yield
+        return
+    try:
+        yield
+    except BaseException:
+        with suppress(Exception):
+            snapshot.wait()
+        raise
+    snapshot.wait()
+
+
+def _record_start(cfg: DictConfig, folder: Path, run_info: dict[str, Any]) -> SnapshotTask:
+    """Config and snapshot into the run folder, or a resume's own `resume-N/` folder.
+
+    The config is written at once; the rest of the snapshot in the background (see
+    `runs/snapshot.py`), its warnings printed as soon as they are known. `run_info` (e.g. the
+    sweep and trial this run belongs to) goes into snapshot.json.
+    """
     save_config(cfg, folder / "config.yaml")
     datasets = {cfg.data.name: Path(cfg.data.root)}
     registry = Path(cfg.paths.data_registry)
-    for message in write_snapshot(folder, seed=cfg.seed, datasets=datasets, registry=registry):
-        warn(message)
-    if run_info:  # e.g. the sweep and trial this run belongs to
-        path = folder / "snapshot.json"
-        snapshot = json.loads(path.read_text(encoding="utf-8")) | run_info
-        path.write_text(json.dumps(snapshot, indent=2) + "\n", encoding="utf-8")
+    task = start_snapshot(
+        folder,
+        seed=cfg.seed,
+        datasets=datasets,
+        registry=registry,
+        on_warning=warn,
+        extra=run_info,
+    )
     info(f"run folder: {folder}")
+    return task

@@ -15,7 +15,10 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     if deterministic:
         # cuBLAS needs this to be deterministic; harmless elsewhere.
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-        torch.use_deterministic_algorithms(True, warn_only=True)
+        # The same switch as `torch.use_deterministic_algorithms(True, warn_only=True)`, which
+        # also imports torch._inductor (and with it dynamo and sympy: seconds of start-up) only
+        # to set its config; `build_trainer` sets that one when `trainer.compile` asks for it.
+        torch.set_deterministic_debug_mode("warn")
         torch.backends.cudnn.benchmark = False
 
 

@@ -1,11 +1,14 @@
 """TensorBoard logging: scalars per epoch and the run's hyperparameters with final metrics."""
 
+import threading
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from torch.utils.tensorboard import SummaryWriter
+
+if TYPE_CHECKING:
+    from torch.utils.tensorboard import SummaryWriter
 
 # metric key -> TensorBoard tag
 TAGS = {
@@ -22,7 +25,30 @@ class TensorBoardLogger:
     """Writes event files into the run folder."""
 
     def __init__(self, log_dir: Path) -> None:
-        self.writer = SummaryWriter(log_dir=str(log_dir))
+        # Importing TensorBoard takes a good part of a second: it happens in a thread while the
+        # run builds its model, not before the first step. The first log waits for it.
+        self._log_dir = log_dir
+        self._writer: SummaryWriter | None = None
+        self._opening = threading.Thread(target=self._open, name="tensorboard-open", daemon=True)
+        self._opening.start()
+
+    def _open(self) -> None:
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(log_dir=str(self._log_dir))
+        except BaseException:  # opened again in the caller's thread, which sees the error
+            self._writer = None
+
+    @property
+    def writer(self) -> "SummaryWriter":
+        """The event file writer, once its thread has opened it."""
+        self._opening.join()
+        if self._writer is None:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self._writer = SummaryWriter(log_dir=str(self._log_dir))
+        return self._writer
 
     def log_metrics(self, metrics: dict[str, float], step: int) -> None:
         """Log the known metrics under their tags at `step` (the epoch)."""
@@ -58,6 +84,8 @@ def log_evaluation(
     text: str,
 ) -> None:
     """An evaluation's figures (RGB arrays), numbers and report under `<prefix>/...` at `step`."""
+    from torch.utils.tensorboard import SummaryWriter
+
     with SummaryWriter(log_dir=str(log_dir)) as writer:
         for name, image in images.items():
             writer.add_image(f"{prefix}/{name}", image, global_step=step, dataformats="HWC")
