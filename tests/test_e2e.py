@@ -70,7 +70,9 @@ def test_new_project_trains_infers_and_passes_its_own_tests(tmp_path: Path) -> N
     debug = run(python, "-m", "demo", "train", "--config", "configs/debug.yaml", cwd=demo)
     assert debug.returncode == 0, debug.stderr[-3000:]
 
-    own_tests = run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", cwd=demo)
+    # All of them, slow ones included (multi-node torchrun, sweeps, Slurm's local executor).
+    everything = ("-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2")
+    own_tests = run(python, *everything, cwd=demo, timeout=900)
     assert own_tests.returncode == 0, own_tests.stdout[-3000:]
 
     assert git("status", "--porcelain", cwd=demo) == "", "runs leaked into tracked files"
