@@ -98,6 +98,8 @@ def _interpreter_only(stderr: str) -> bool:
     A signal before the interpreter runs any of dlscaffold's code cannot be handled by it;
     once dlscaffold's entry point runs, no frame of dlscaffold or its libraries may show.
     """
+    if stderr.startswith("Could not import runpy module"):
+        return True  # CPython's own message: `-m` had not even loaded runpy yet
     frames = [line for line in stderr.splitlines() if line.lstrip().startswith('File "')]
     return not any("site-packages" in frame or "dlscaffold" in frame for frame in frames)
 

@@ -207,7 +207,7 @@ def _param(name: str, spec: Any) -> Param:
         return Param(name, "categorical", choices=_choices(name, spec))
     if not isinstance(spec, dict):
         raise SweepFileError(
-            f"params.{name} must be a list of choices or {{low: ..., high: ...}} (got {spec!r})"
+            f"params.{name} must be a list of choices or a mapping with low and high (got {spec!r})"
         )
     unknown = sorted(set(map(str, spec)) - set(PARAM_KEYS))
     if unknown:
