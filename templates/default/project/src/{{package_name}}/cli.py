@@ -435,7 +435,7 @@ def _checkpoint(spec: str, config: Path) -> Path:
 
 
 def _paths(config: Path) -> DictConfig:
-    return load_config(config).paths
+    return load_config(config, deep=False).paths
 
 
 def _cmd_evaluate(args: argparse.Namespace) -> int:

@@ -152,14 +152,24 @@ class TrainConfig:
     paths: PathsConfig = field(default_factory=PathsConfig)
 
 
-def load_config(path: str | Path = DEFAULT_CONFIG, overrides: Sequence[str] = ()) -> DictConfig:
-    """Compose the YAML file at `path`, apply `key=value` overrides and validate the result."""
+def load_config(
+    path: str | Path = DEFAULT_CONFIG, overrides: Sequence[str] = (), *, deep: bool = True
+) -> DictConfig:
+    """Compose the YAML file at `path`, apply `key=value` overrides and validate the result.
+
+    `deep=False` skips the checks that import torch (see `validate.check_ranges`): for
+    commands that only read paths or compare configs.
+    """
     path = Path(path)
-    return make_config(compose(path), overrides, groups_dir=path.parent)
+    return make_config(compose(path), overrides, groups_dir=path.parent, deep=deep)
 
 
 def make_config(
-    raw: dict[str, Any], overrides: Sequence[str] = (), *, groups_dir: Path | None = None
+    raw: dict[str, Any],
+    overrides: Sequence[str] = (),
+    *,
+    groups_dir: Path | None = None,
+    deep: bool = True,
 ) -> DictConfig:
     """Validate a plain dict (e.g. a config stored in a checkpoint) plus overrides."""
     raw = dict(raw)
@@ -181,7 +191,7 @@ def make_config(
     if missing:
         raise ConfigError(f"config key '{missing[0]}' has no value: set it with {missing[0]}=...")
     assert isinstance(cfg, DictConfig)
-    check_ranges(cfg)
+    check_ranges(cfg, deep=deep)
     return cfg
 
 

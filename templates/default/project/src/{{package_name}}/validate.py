@@ -9,9 +9,7 @@ from typing import Any
 
 from omegaconf import DictConfig, OmegaConf
 
-from .datasets.transforms import build_pipeline
 from .errors import ConfigError
-from .networks.torchvision_net import classification_names, torchvision_models
 
 Check = Callable[[Any], bool]
 # What `logger:` may list (built in runs/loggers/); metrics.csv is written in any case.
@@ -102,8 +100,12 @@ RANGES: dict[str, tuple[Check, str]] = {
 }
 
 
-def check_ranges(cfg: DictConfig) -> None:
-    """Raise ConfigError for the first value outside its allowed range."""
+def check_ranges(cfg: DictConfig, *, deep: bool = True) -> None:
+    """Raise ConfigError for the first value outside its allowed range.
+
+    `deep` also parses the transform pipelines and looks up a library network, which imports
+    torch (seconds): commands that only read `paths` or compare configs (`runs`) skip it.
+    """
     for key, (check, allowed) in RANGES.items():
         value = OmegaConf.select(cfg, key, default=_ABSENT)
         if value is _ABSENT:
@@ -111,14 +113,17 @@ def check_ranges(cfg: DictConfig) -> None:
         plain = OmegaConf.to_container(value) if OmegaConf.is_config(value) else value
         if not check(plain):
             raise ConfigError(f"invalid value for '{key}': {plain!r} (allowed: {allowed})")
-    check_data(cfg)
-    check_model_library(cfg)
+    check_data(cfg, deep=deep)
+    if deep:
+        check_model_library(cfg)
 
 
 def check_model_library(cfg: DictConfig) -> None:
     """A library network (`model=torchvision`): the library imports and knows the name."""
     if OmegaConf.select(cfg, "model.library", default=None) != "torchvision":
         return
+    from .networks.torchvision_net import classification_names, torchvision_models
+
     models = torchvision_models()
     names = classification_names(models)
     if cfg.model.name not in names:
@@ -128,8 +133,8 @@ def check_model_library(cfg: DictConfig) -> None:
         )
 
 
-def check_data(cfg: DictConfig) -> None:
-    """The split fractions together, and the transform pipelines (parsed, never run)."""
+def check_data(cfg: DictConfig, *, deep: bool = True) -> None:
+    """The split fractions together, and (`deep`) the transform pipelines (parsed, never run)."""
     data = cfg.get("data")
     if data is None:
         return
@@ -138,6 +143,10 @@ def check_data(cfg: DictConfig) -> None:
             f"invalid values for 'data.val_fraction' ({data.val_fraction}) and "
             f"'data.test_fraction' ({data.test_fraction}): together they must be below 1"
         )
+    if not deep:
+        return
+    from .datasets.transforms import build_pipeline
+
     for split in ("train", "eval"):
         spec = OmegaConf.select(data, f"transforms.{split}", default=None)
         if spec is None:

@@ -287,7 +287,7 @@ def plan_sweep(
         raise ProjectError(f"--trials must be >= 1, got {trials}")
     if resources.nodes != 1:
         raise ProjectError("a sweep worker runs on one node: use --workers N for more workers")
-    logs = Path(load_config(config).paths.logs)
+    logs = Path(load_config(config, deep=False).paths.logs)
     journal = None if storage else default_sweep_storage(logs, sweep_file)
     spec = sweep_jobs(
         project_root,

@@ -42,7 +42,7 @@ class Project:
 
     @classmethod
     def load(cls, config: Path) -> "Project":
-        cfg = load_config(config)  # its paths are needed: a broken config is an error here
+        cfg = load_config(config, deep=False)  # its paths: a broken config is an error here
         base = catalog.flatten_limited(to_dict(cfg))
         return cls(
             logs=Path(cfg.paths.logs),
