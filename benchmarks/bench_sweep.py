@@ -39,13 +39,14 @@ IMAGE_SIZE = 16
 EPOCHS = 2
 N_TRIALS = 6
 REPEATS = 2
-TARGET_OVERHEAD_S = 1.0  # per trial, beyond a normal train() run
-TARGET_SPEEDUP = 1.3  # --workers 2 vs 1 on 2 cores (shared machine)
+# The issue asks for these two figures, without targets: none are checked here.
 NOTE = (
     " Most of the overhead is per command, not per trial (cProfile of a 3-trial sweep: "
     "SQLAlchemy/alembic start-up and creating the SQLite study, loading the config at each "
     "grid value to check it before any run, the summary plots), so it shrinks per trial as "
-    "sweeps grow; on this loaded machine every figure is several times its idle value."
+    "sweeps grow. `--workers 2` gains little on 2 CPU cores: one worker's torch already uses "
+    "both cores (intra-op threads), two workers use one each and pay one more process start; "
+    "workers pay off when each has its own GPU, or when trials wait on data loading."
 )
 
 
@@ -173,11 +174,11 @@ def main() -> None:
         {"metric": "sweep per trial, 1 worker (whole command)", "value": per["sweep"],
          "unit": "s", "target": "", "ok": None},
         {"metric": "sweep overhead per trial beyond a train(cfg) run", "value": overhead,
-         "unit": "s", "target": f"<= {TARGET_OVERHEAD_S}", "ok": overhead <= TARGET_OVERHEAD_S},
+         "unit": "s", "target": "", "ok": None},
         {"metric": "sweep per trial, --workers 2", "value": per["sweep2"], "unit": "s",
          "target": "", "ok": None},
         {"metric": "speed-up of --workers 2 over 1 (2 cores)", "value": speedup, "unit": "x",
-         "target": f">= {TARGET_SPEEDUP}", "ok": speedup >= TARGET_SPEEDUP},
+         "target": "", "ok": None},
     ]  # fmt: skip
     description = (
         f"`python -m demo sweep` (Optuna {version('optuna')}, SQLite study) against the same "
