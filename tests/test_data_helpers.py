@@ -170,11 +170,22 @@ def _python_for_everyone() -> tuple[str, list[str]]:
     system's Python of the same version then runs the same pure-Python packages.
     """
     version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    packages = [p for p in sys.path if p.endswith("-packages")]
+    src = Path(__file__).resolve().parents[1] / "src"
+    hidden = [p for p in (src, *map(Path, packages)) if p.exists() and not _reachable(p)]
+    if hidden:  # e.g. a checkout inside a `mktemp -d` folder (mode 700)
+        pytest.skip(f"{hidden[0]} is out of reach of other users: check out elsewhere")
     for candidate in (sys.executable, f"/usr/bin/{version}", f"/usr/local/bin/{version}"):
         real = Path(candidate).resolve()
-        if real.is_file() and all(p.stat().st_mode & stat.S_IXOTH for p in (real, *real.parents)):
-            return candidate, [p for p in sys.path if p.endswith("-packages")]
+        if real.is_file() and _reachable(real):
+            return candidate, packages
     pytest.skip("no Python that an unprivileged user may run")
+
+
+def _reachable(path: Path) -> bool:
+    """Whether every user may pass through each folder above `path` (and run it)."""
+    real = path.resolve()
+    return all(p.stat().st_mode & stat.S_IXOTH for p in (real, *real.parents))
 
 
 @contextmanager
