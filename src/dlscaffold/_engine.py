@@ -117,7 +117,7 @@ def _import_copier(*, prompts: bool) -> None:
         importlib.import_module("copier._main")
         return
 
-    stand_ins = {
+    stand_ins: dict[str, dict[str, Any]] = {
         "questionary": {"confirm": _later("questionary", "confirm"),
                         "unsafe_prompt": _later("questionary", "unsafe_prompt")},
         "questionary.prompts.common": {"Choice": _StandInChoice},

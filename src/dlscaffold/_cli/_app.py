@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import typer
@@ -37,7 +38,11 @@ def make_app(only: str | None = None) -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     root_app.callback()(root)
-    commands = {"new": new.new, "update": update.update, "check": check.check}
+    commands: dict[str, Callable[..., Any]] = {
+        "new": new.new,
+        "update": update.update,
+        "check": check.check,
+    }
     for name, function in commands.items():
         if only in (None, name):
             root_app.command(name, cls=Command, epilog=EPILOGS[name])(function)

@@ -322,7 +322,7 @@ class _Partial:
         raise NeedsCopier(f"all of {self._name}")
 
     __repr__ = __str__
-    __reduce__ = __getstate__ = __copy__ = __deepcopy__ = __reduce_ex__
+    __reduce__ = __getstate__ = __copy__ = __deepcopy__ = __reduce_ex__  # type: ignore[assignment]
 
 
 _MISSING = object()
@@ -479,7 +479,7 @@ def _index_modes(root: Path) -> dict[str, int]:
 
 def _files(copy_root: Path) -> list[str]:
     """Every file under `copy_root` (POSIX, relative); a symlink needs copier."""
-    found = []
+    found: list[str] = []
     for dirpath, dirnames, filenames in os.walk(copy_root):
         rel_dir = os.path.relpath(dirpath, copy_root)
         prefix = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"

@@ -160,7 +160,7 @@ def _bundle_tags(path: Path) -> set[str] | None:
         with path.open("rb") as file:
             if file.readline() not in _BUNDLE_SIGNATURES:
                 return None
-            tags = set()
+            tags: set[str] = set()
             for _ in range(100_000):
                 line = file.readline()
                 if line == b"\n":
