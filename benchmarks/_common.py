@@ -7,6 +7,7 @@ import os
 import platform
 import statistics
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -80,3 +81,32 @@ def markdown_table(rows: list[dict[str, object]]) -> str:
         cells = (row["metric"], shown, row.get("target", ""), ok)
         lines.append("| " + " | ".join(cell_text(c) for c in cells) + " |")
     return "\n".join(lines)
+
+
+def make_images(root: Path, n: int, *, classes: int, size: int) -> None:
+    """`n` learnable `size`x`size` grayscale PNGs in `classes` class folders: a fixed random
+    prototype per class plus noise (deterministic)."""
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    prototypes = rng.integers(0, 256, size=(classes, size, size)).astype(np.float32)
+    for index in range(n):
+        label = index % classes
+        noise = rng.normal(0, 60, (size, size))
+        pixels = np.clip(0.6 * prototypes[label] + noise + 50, 0, 255).astype(np.uint8)
+        folder = root / f"class_{label}"
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.fromarray(pixels, "L").save(folder / f"{index:05d}.png")
+
+
+def render_project(template: Path, dest: Path) -> Path:
+    """Render `template` into `dest/demo` and commit it (the snapshot records the commit)."""
+    project = dest / "demo"
+    copier = [str(Path(sys.executable).parent / "copier"), "copy", "--quiet", "--defaults",
+              "--trust", "-d", "project_name=demo", str(template), str(project)]  # fmt: skip
+    subprocess.run(copier, check=True, capture_output=True)
+    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
+    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "generated"]):
+        subprocess.run([*git, *command], cwd=project, check=True, capture_output=True)
+    return project

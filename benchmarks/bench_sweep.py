@@ -90,34 +90,6 @@ def child(argv: list[str]) -> None:
     args.out.write_text(json.dumps({"wall_s": time.time() - spawned}))
 
 
-def make_images(root: Path, n: int) -> None:
-    """`n` learnable grayscale PNGs in 5 classes: a class prototype plus noise."""
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    prototypes = rng.integers(0, 256, size=(5, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
-    for index in range(n):
-        label = index % 5
-        noise = rng.normal(0, 60, (IMAGE_SIZE, IMAGE_SIZE))
-        pixels = np.clip(0.6 * prototypes[label] + noise + 50, 0, 255).astype(np.uint8)
-        folder = root / f"class_{label}"
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(pixels, "L").save(folder / f"{index:05d}.png")
-
-
-def render_project(dest: Path) -> Path:
-    """Render the template into `dest/demo` and commit it (the snapshot records the commit)."""
-    project = dest / "demo"
-    copier = [str(Path(sys.executable).parent / "copier"), "copy", "--quiet", "--defaults",
-              "--trust", "-d", "project_name=demo", str(TEMPLATE), str(project)]  # fmt: skip
-    subprocess.run(copier, check=True, capture_output=True)
-    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "generated"]):
-        subprocess.run([*git, *command], cwd=project, check=True, capture_output=True)
-    return project
-
-
 def timed(argv: list[str], project: Path, out: Path | None = None) -> float:
     """Wall time of one child process (read from `out` when the child writes it)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(project / "src")}
@@ -135,7 +107,7 @@ def main() -> None:
     from importlib.metadata import version
 
     import yaml
-    from _common import write_results
+    from _common import make_images, render_project, write_results
 
     load_before = os.getloadavg()
     started = time.perf_counter()
@@ -143,8 +115,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dlscaffold-bench-sweep-") as tmp_name:
         tmp = Path(tmp_name)
         data = tmp / "images"
-        make_images(data, N_IMAGES)
-        project = render_project(tmp)
+        make_images(data, N_IMAGES, classes=5, size=IMAGE_SIZE)
+        project = render_project(TEMPLATE, tmp)
         sweep_file = tmp / "seeds.yaml"
         spec = {"overrides": overrides(data), "grid": {"seed": list(range(N_TRIALS))},
                 "pruner": "none"}  # fmt: skip

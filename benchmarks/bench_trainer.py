@@ -172,32 +172,6 @@ def run_plain(data: Path, epochs: int) -> dict[str, float]:
 
 
 # ---------------------------------------------------------------- the parent
-def make_images(root: Path, n: int) -> None:
-    """`n` learnable grayscale PNGs: a fixed random prototype per class plus noise."""
-    import numpy as np
-    from PIL import Image
-
-    rng = np.random.default_rng(0)
-    prototypes = rng.integers(0, 256, size=(10, IMAGE_SIZE, IMAGE_SIZE)).astype(np.float32)
-    for index in range(n):
-        label = index % 10
-        noise = rng.normal(0, 60, (IMAGE_SIZE, IMAGE_SIZE))
-        pixels = np.clip(0.6 * prototypes[label] + noise + 50, 0, 255).astype(np.uint8)
-        folder = root / f"class_{label}"
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(pixels, "L").save(folder / f"{index:05d}.png")
-
-
-def render_project(dest: Path) -> Path:
-    """Render the template into `dest/demo` and commit it (the snapshot records the commit)."""
-    project = dest / "demo"
-    copier = [str(Path(sys.executable).parent / "copier"), "copy", "--quiet", "--defaults",
-              "--trust", "-d", "project_name=demo", str(TEMPLATE), str(project)]  # fmt: skip
-    subprocess.run(copier, check=True, capture_output=True)
-    git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.invalid"]
-    for command in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "generated"]):
-        subprocess.run([*git, *command], cwd=project, check=True, capture_output=True)
-    return project
 
 
 def measure(kind: str, project: Path, data: Path, out: Path) -> dict[str, float]:
@@ -219,7 +193,7 @@ def main() -> None:
     """Run the benchmark, write results/trainer.json and print a markdown table."""
     from importlib.metadata import version
 
-    from _common import write_results
+    from _common import make_images, render_project, write_results
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=REPEATS)
@@ -229,8 +203,8 @@ def main() -> None:
     runs: dict[str, list[dict[str, float]]] = {"trainer": [], "plain": []}
     with tempfile.TemporaryDirectory(prefix="dlscaffold-bench-trainer-") as tmp_name:
         tmp = Path(tmp_name)
-        make_images(tmp / "images", N_IMAGES)
-        project = render_project(tmp)
+        make_images(tmp / "images", N_IMAGES, classes=10, size=IMAGE_SIZE)
+        project = render_project(TEMPLATE, tmp)
         for repeat in range(repeats):
             for kind in list(runs) if repeat % 2 == 0 else list(reversed(runs)):
                 runs[kind].append(measure(kind, project, tmp / "images", tmp / "out.json"))
