@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 
@@ -59,3 +60,16 @@ def make_template_repo(
     if tag:
         git("tag", tag, cwd=root)
     return root
+
+
+def check_in_a_fresh_process(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`dlscaffold check PROJECT --json ARGS` in a new interpreter that reports on stderr, as
+    `LOADED [modules] EXIT`, which of pydantic and copier it imported."""
+    code = (
+        "import sys; from dlscaffold._cli import main; sys.argv = ['dlscaffold', 'check', "
+        f"{str(project)!r}, '--json', *{list(args)!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
+        "loaded = sorted(m for m in ('pydantic', 'copier') if m in sys.modules)\n"
+        "print('LOADED', loaded, code, file=sys.stderr)"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from helpers import git, tree_digest
+from helpers import check_in_a_fresh_process, git, tree_digest
 from test_update_support import commit_all, make_project, standard_template
 from user_edits import apply_edits
 
@@ -441,14 +441,7 @@ def test_a_warm_check_imports_neither_pydantic_nor_copier(project: Path) -> None
     """The warm path's budget (0.5 s) has no room for either (see benchmarks/bench_check.py):
     typer's pydantic coercion is bypassed for plain parameters, copier only renders."""
     check_project(project)  # warms the render cache
-    code = (
-        "import sys; from dlscaffold._cli import main; sys.argv = ['dlscaffold', 'check', "
-        f"{str(project)!r}, '--json', '--ignore', 'drift:x']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "loaded = sorted(m for m in ('pydantic', 'copier') if m in sys.modules)\n"
-        "print('LOADED', loaded, code, file=sys.stderr)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = check_in_a_fresh_process(project, "--ignore", "drift:x")
 
     assert "LOADED [] 0" in done.stderr, done.stderr
     assert json.loads(done.stdout)["result"]["passed"] is True

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import git
+from helpers import check_in_a_fresh_process, git
 from test_update_support import Link, Spec, build_template
 
 from dlscaffold._generated.light_render import _matcher, light_digests
@@ -230,21 +230,12 @@ def test_a_cold_check_of_a_default_template_project_imports_no_copier(
 ) -> None:
     import json
     import shutil
-    import subprocess
-    import sys
 
     from dlscaffold._new import create_project
 
     project = create_project(tmp_path / "fresh", defaults=True, example_data=False).path
     shutil.rmtree(isolated_home / ".cache", ignore_errors=True)  # as on a fresh CI machine
-    code = (
-        "import sys; from dlscaffold._cli import main; sys.argv = ['dlscaffold', 'check', "
-        f"{str(project)!r}, '--json']\n"
-        "try:\n    main()\nexcept SystemExit as e:\n    code = e.code\n"
-        "loaded = sorted(m for m in ('pydantic', 'copier') if m in sys.modules)\n"
-        "print('LOADED', loaded, code, file=sys.stderr)"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    done = check_in_a_fresh_process(project)
 
     assert "LOADED [] 0" in done.stderr, done.stderr
     assert json.loads(done.stdout)["result"]["passed"] is True
