@@ -92,6 +92,77 @@ def test_an_interrupt_under_json_is_json_too(tmp_path: Path) -> None:
     }
 
 
+# SIGTERM lands inside `Popen.__init__` just after the fork of the first git in the staging
+# folder, before the caller holds the child (the window a `kill` hit at random in CI): the
+# child must not run on and write into the staging folder once it is removed. The child here
+# says when it has started, then waits 0.3 s and names the folder by its full path, so that,
+# left running, it writes the folder back every time.
+SIGNAL_AFTER_FORK = """
+import inspect, os, signal, subprocess, sys, time
+
+start_child = subprocess.Popen._execute_child
+started = os.path.join(os.path.dirname(os.path.abspath(__file__)), "child-started")
+slow_git = 'touch "$0"; sleep 0.3; exec git init --quiet "$(pwd)" >/dev/null 2>&1'
+
+def start_then_signal(self, args, *rest, **kwargs):
+    cwd = inspect.signature(start_child).bind(self, args, *rest, **kwargs).arguments["cwd"]
+    in_staging = os.path.basename(cwd or "").startswith(".demo.")
+    if in_staging:
+        args = ["sh", "-c", slow_git, started]
+    start_child(self, args, *rest, **kwargs)
+    if in_staging:
+        while not os.path.exists(started):
+            time.sleep(0.01)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+subprocess.Popen._execute_child = start_then_signal
+sys.argv = ["dlscaffold", "new", "demo", "--defaults", "--no-example-data"]
+from dlscaffold._cli import main
+main()
+"""
+
+
+# SIGTERM lands the moment `mkdtemp` has made the staging folder, before `new` holds its
+# path: the folder must still be removed.
+SIGNAL_AFTER_MKDTEMP = """
+import os, signal, sys, tempfile
+
+make_folder = tempfile.mkdtemp
+
+def make_then_signal(*args, **kwargs):
+    path = make_folder(*args, **kwargs)
+    if os.path.basename(path).startswith(".demo."):
+        os.kill(os.getpid(), signal.SIGTERM)
+    return path
+
+tempfile.mkdtemp = make_then_signal
+sys.argv = ["dlscaffold", "new", "demo", "--defaults", "--no-example-data"]
+from dlscaffold._cli import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    "script", [SIGNAL_AFTER_FORK, SIGNAL_AFTER_MKDTEMP], ids=["child-started", "folder-made"]
+)
+def test_a_signal_in_a_narrow_window_leaves_nothing_behind(tmp_path: Path, script: str) -> None:
+    (tmp_path / "send_signal.py").write_text(script)
+    project_parent = tmp_path / "projects"
+    project_parent.mkdir()
+
+    result = subprocess.run(
+        [sys.executable, str(tmp_path / "send_signal.py")], cwd=project_parent, capture_output=True,
+        text=True, timeout=300, check=False,
+    )  # fmt: skip
+    time.sleep(1.0)  # an orphaned `git init` would have written its `.git` by now
+
+    assert result.returncode == 143, result.stderr
+    assert result.stderr.splitlines() == [TERMINATED]
+    if script is SIGNAL_AFTER_FORK:
+        assert (tmp_path / "child-started").exists(), "the signal came once the child ran"
+    assert sorted(p.name for p in project_parent.iterdir()) == []
+
+
 def _interpreter_only(stderr: str) -> bool:
     """Tell whether a traceback lies wholly in Python's own start-up (`runpy`, the stdlib).
 

@@ -48,15 +48,17 @@ def ensure_digits() -> Path:
         _check_digits(root)
         return root
     root.parent.mkdir(parents=True, exist_ok=True)
-    staging = make_staging_dir(root.parent, prefix=".digits.")
+    made: list[Path] = []  # the staging folder, from the moment it exists
     try:
+        staging = make_staging_dir(root.parent, prefix=".digits.", made=made)
         _write_digits(staging)
         os.replace(staging, root)
     except OSError:
         if not root.is_dir():  # a concurrent `new` may have won the race: that is fine
             raise
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:
+            shutil.rmtree(folder, ignore_errors=True)
     return root
 
 

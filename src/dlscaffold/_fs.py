@@ -9,6 +9,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from dlscaffold._interrupts import holding, interrupt_for
+
 # What makes a staging folder provably dlscaffold's own: this file, naming the process
 # that made it. It sits at the folder's top until `git init` and in its `.git` after, so
 # that it is never committed; it is removed just before the folder is renamed into place.
@@ -24,23 +26,30 @@ def umask() -> int:
     return mask
 
 
-def make_staging_dir(parent: Path, *, prefix: str) -> Path:
+def make_staging_dir(parent: Path, *, prefix: str, made: list[Path]) -> Path:
     """Create a hidden temporary folder in `parent` with the mode a plain mkdir would give.
 
+    Its path is appended to `made` before an interrupt can land: the caller's clean-up walks
+    `made` from a `try` begun before this call, so it never misses the folder (a SIGTERM
+    between `mkdtemp` creating it and the caller holding its path used to leave it behind).
     `tempfile.mkdtemp` makes folders private (0700); a project renamed from it into place
     must look like any other folder the user made.
     """
-    path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+    with holding() as held:
+        path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
+        made.append(path)
+    if held:
+        raise interrupt_for(held[0])
     path.chmod(0o777 & ~umask())
     return path
 
 
-def make_marked_staging_dir(parent: Path, *, prefix: str) -> Path:
+def make_marked_staging_dir(parent: Path, *, prefix: str, made: list[Path]) -> Path:
     """Create a staging folder (see `make_staging_dir`) that names this process as its maker.
 
     If the process is killed, the next `remove_stale_staging` in `parent` removes it.
     """
-    path = make_staging_dir(parent, prefix=prefix)
+    path = make_staging_dir(parent, prefix=prefix, made=made)
     marker = {"pid": os.getpid(), "host": _hostname()}
     (path / STAGING_MARKER).write_text(json.dumps(marker), encoding="utf-8")
     return path

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -16,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from dlscaffold._process import run_captured
 from dlscaffold.errors import GitError
 
 # Used only when the user has no git identity, so that the first commit never fails.
@@ -41,9 +41,7 @@ def git(*args: str, cwd: Path, check: bool = True, env: dict[str, str] | None = 
     in `ALLOWED_PROTOCOLS` are allowed, whatever git's configuration says.
     """
     full_env = {**os.environ, "GIT_ALLOW_PROTOCOL": allowed_protocols(), **(env or {})}
-    proc = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, env=full_env, check=False
-    )
+    proc = run_captured(["git", *args], cwd=cwd, text=True, env=full_env)
     if check and proc.returncode != 0:
         raise GitError(command=list(args), stderr=proc.stderr or proc.stdout)
     return proc.stdout
@@ -160,9 +158,9 @@ def commit_all(path: Path, *, message: str) -> str:
             mode = "100755" if info.st_mode & stat.S_IXUSR else "100644"
             content = file_path.read_bytes()
         stream += [f"M {mode} inline {_quote(rel)}\n".encode(), _data(content)]
-    proc = subprocess.run(
+    proc = run_captured(
         ["git", "-c", "fastimport.unpackLimit=0", "fast-import", "--quiet"],
-        cwd=path, input=b"".join(stream), capture_output=True, check=False,
+        cwd=path, input=b"".join(stream),
     )  # fmt: skip
     if proc.returncode != 0:
         raise GitError(command=["fast-import"], stderr=proc.stderr.decode(errors="replace"))

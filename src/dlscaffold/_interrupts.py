@@ -23,7 +23,7 @@ _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    raise interrupt_for(signum)
 
 
 @contextmanager
@@ -40,6 +40,33 @@ def interruptible() -> Iterator[None]:
 
 
 @contextmanager
+def holding() -> Iterator[list[int]]:
+    """Hold Ctrl-C and SIGTERM back within the block; yield the list of those received.
+
+    What to do with them is the caller's: `shielded()` raises the first once the block ends.
+    """
+    held: list[int] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield held
+        return
+
+    def hold(signum: int, frame: FrameType | None) -> None:
+        held.append(signum)
+
+    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
+    try:
+        yield held
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def interrupt_for(signum: int) -> KeyboardInterrupt:
+    """Return the exception a held signal stands for: `Terminated` or `KeyboardInterrupt`."""
+    return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+@contextmanager
 def shielded() -> Iterator[None]:
     """Hold Ctrl-C and SIGTERM back until the block ends, then raise the first one received.
 
@@ -47,19 +74,7 @@ def shielded() -> Iterator[None]:
     its way stops the command. Used around an undo, it may replace the exception being
     handled: the user asked to stop, and the undo is complete.
     """
-    if threading.current_thread() is not threading.main_thread():
+    with holding() as held:
         yield
-        return
-    held: list[int] = []
-
-    def hold(signum: int, frame: FrameType | None) -> None:
-        held.append(signum)
-
-    previous = {signum: signal.signal(signum, hold) for signum in _SIGNALS}
-    try:
-        yield
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
     if held:
-        raise Terminated if held[0] == signal.SIGTERM else KeyboardInterrupt
+        raise interrupt_for(held[0])

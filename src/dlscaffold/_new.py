@@ -83,9 +83,12 @@ def create_project(
     data = dict(data or {})
     src = _template_source(template)
     cleaned = remove_stale_staging(dest_abspath.parent)
-    staging = make_marked_staging_dir(dest_abspath.parent, prefix=f".{dest_abspath.name}.")
     trusted = trust or is_default_template(template)
+    made: list[Path] = []  # the staging folder, from the moment it exists
     try:
+        staging = make_marked_staging_dir(
+            dest_abspath.parent, prefix=f".{dest_abspath.name}.", made=made
+        )
         init_repo(staging)
         hide_staging_marker(staging)
         with rendered(
@@ -118,8 +121,9 @@ def create_project(
             _move_into_place(staging, dest_abspath)
     except BaseException:
         with shielded():  # a second Ctrl-C must not cut the undo short
-            _unprotect_staged(staging)
-            shutil.rmtree(staging, ignore_errors=True)
+            for folder in made:
+                _unprotect_staged(folder)
+                shutil.rmtree(folder, ignore_errors=True)
         raise
     warnings = [*outside_links, *_warnings(src, version)]
     if cleaned:

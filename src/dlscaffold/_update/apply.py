@@ -10,13 +10,13 @@ update`.
 from __future__ import annotations
 
 import os
-import subprocess
 import time
 from collections.abc import Iterable
 from pathlib import Path
 
 from dlscaffold._generated.entries import Entry, read_entry, write_entry
 from dlscaffold._git import git
+from dlscaffold._process import run_captured
 from dlscaffold._update.ignored import ignored_paths
 from dlscaffold._update.journal import Journal
 from dlscaffold._update.plan import FileChange, Status
@@ -82,24 +82,15 @@ def unmerged_index_info(project: Path, changes: Iterable[FileChange]) -> str:
 def apply_index_info(project: Path, index_info: str) -> None:
     """Feed `index_info` to `git update-index --index-info` (idempotent)."""
     if index_info:
-        subprocess.run(
+        run_captured(
             ["git", "update-index", "--index-info"],
-            cwd=project,
-            check=True,
-            input=index_info,
-            text=True,
-            capture_output=True,
-        )
+            cwd=project, check=True, input=index_info, text=True,
+        )  # fmt: skip
 
 
 def _blob(project: Path, data: bytes) -> str:
-    proc = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin"],
-        cwd=project,
-        input=data,
-        capture_output=True,
-        check=True,
-    )
+    args = ["git", "hash-object", "-w", "--stdin"]
+    proc = run_captured(args, cwd=project, input=data, check=True)
     return proc.stdout.decode().strip()
 
 

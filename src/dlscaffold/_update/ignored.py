@@ -8,11 +8,11 @@ file to git's index.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from dlscaffold._process import run_captured
 from dlscaffold._update.plan import FileChange, Status
 
 # Merged on both sides: copier would have written the template's version over the user's.
@@ -24,13 +24,10 @@ def ignored_paths(project: Path, paths: Iterable[str]) -> set[str]:
     wanted = list(paths)
     if not wanted:
         return set()
-    proc = subprocess.run(
+    proc = run_captured(
         ["git", "check-ignore", "-z", "--stdin"],
-        cwd=project,
-        input=b"".join(os.fsencode(path) + b"\0" for path in wanted),
-        capture_output=True,
-        check=False,
-    )
+        cwd=project, input=b"".join(os.fsencode(path) + b"\0" for path in wanted),
+    )  # fmt: skip
     if proc.returncode not in (0, 1):  # 1: none is ignored
         raise OSError(f"git check-ignore failed: {proc.stderr.decode(errors='replace').strip()}")
     return {os.fsdecode(name) for name in proc.stdout.split(b"\0") if name}

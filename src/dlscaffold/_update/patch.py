@@ -7,12 +7,12 @@ changes, symlinks, binary files, additions and deletions included.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
 from dlscaffold._generated.entries import write_entry
+from dlscaffold._process import run_captured
 from dlscaffold._update.plan import FileChange
 from dlscaffold.errors import GitError
 
@@ -42,9 +42,7 @@ def changes_patch(changes: Iterable[FileChange]) -> bytes:
                 write_entry(root / "a" / change.path, change.before)
             if change.after is not None:
                 write_entry(root / "b" / change.path, change.after)
-        proc = subprocess.run(
-            ["git", "diff", *_DIFF_OPTIONS, "--", "a", "b"], cwd=root, capture_output=True
-        )
+        proc = run_captured(["git", "diff", *_DIFF_OPTIONS, "--", "a", "b"], cwd=root)
     if proc.returncode not in (0, 1):  # 1: differences found
         raise GitError(command=["diff", "--no-index"], stderr=proc.stderr.decode(errors="replace"))
     return proc.stdout

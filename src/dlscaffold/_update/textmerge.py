@@ -6,9 +6,10 @@ updating`), so tools and habits built around copier keep working.
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
+
+from dlscaffold._process import run_captured
 
 LABELS = ("before updating", "last update", "after updating")
 
@@ -26,7 +27,7 @@ def merge_text(
         args = ["git", "merge-file", "-p", *(arg for label in LABELS for arg in ("-L", label))]
         if diff3:
             args.append("--diff3")
-        proc = subprocess.run([*args, "--", *paths], capture_output=True, check=False)
+        proc = run_captured([*args, "--", *paths])
     if proc.returncode < 0 or proc.returncode > 127:
         raise OSError(f"git merge-file failed: {proc.stderr.decode(errors='replace').strip()}")
     return proc.stdout, proc.returncode
