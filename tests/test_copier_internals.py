@@ -15,6 +15,7 @@ import dataclasses
 import inspect
 from functools import cached_property
 from importlib.metadata import version
+from pathlib import Path
 
 import copier._main
 import copier._template
@@ -143,6 +144,30 @@ def test_template_migration_tasks() -> None:
         "stage",
         "from_template",
     ]
+
+
+@pytest.mark.parametrize("name", ["local_abspath", "url_expanded", "vcs", "_raw_config"])
+def test_template_properties_the_local_checkout_uses(name: str) -> None:
+    # dlscaffold._template_clone puts its checkout in `local_abspath`'s cache, so copier
+    # never clones; `_engine._migration_tasks` reads `_raw_config["_migrations"]`.
+    attribute = inspect.getattr_static(copier._template.Template, name)
+    assert isinstance(attribute, cached_property), f"Template.{name} is no longer cached"
+
+
+def test_template_cleanup_removes_a_checkout_given_to_it(tmp_path: Path) -> None:
+    # The checkout `_template_clone` hands to copier goes when copier's own clone would.
+    template = copier._template.Template(url=str(tmp_path / "template"), ref="v1")
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    template.__dict__["local_abspath"] = checkout
+    object.__setattr__(template, "_temp_clone_path", checkout)
+    template._cleanup()
+    assert not checkout.exists()
+
+
+def test_migration_tasks_reads_the_raw_config() -> None:
+    source = inspect.getsource(copier._template.Template.migration_tasks)
+    assert 'self._raw_config.get("_migrations"' in source
 
 
 @pytest.mark.parametrize("name", ["UnsafeTemplateError", "UserMessageError"])

@@ -44,6 +44,8 @@ def _worker_class() -> type[Worker]:
     """
     from copier._main import Worker
 
+    from dlscaffold._template_clone import clone_for
+
     # The property's getter (on the class, mypy sees the getter's type, not the property).
     base_relpath: Callable[[Worker], Path] = Worker.answers_relpath.fget  # type: ignore[attr-defined]
 
@@ -54,6 +56,14 @@ def _worker_class() -> type[Worker]:
         @cached_property
         def jinja_env(self) -> Any:
             return _compiling_once(Worker.jinja_env.func(self))  # type: ignore[attr-defined]
+
+        @cached_property
+        def template(self) -> Any:
+            # HACK: a local template's version is checked out with two git commands where
+            # copier's clone runs about a dozen (see `dlscaffold._template_clone`).
+            template = Worker.template.func(self)  # type: ignore[attr-defined]
+            clone_for(template)
+            return template
 
         @property
         def answers_relpath(self) -> Path:
@@ -464,8 +474,7 @@ def rendered(
                 _operation.reset(token)
 
         def migrations(stage: str, old: Render) -> list[Any]:
-            when = cast(Literal["before", "after"], stage)
-            return list(worker.template.migration_tasks(when, old.template))
+            return _migration_tasks(worker, stage, old.template)
 
         yield Render(
             path=dst,
@@ -486,6 +495,16 @@ def rendered(
             message_after=_message(worker, operation, "after"),
             project=project,
         )
+
+
+def _migration_tasks(worker: Worker, stage: str, old_template: Any) -> list[Any]:
+    """The template's migration tasks for `stage` of an update from `old_template`."""
+    # copier asks git for both versions (through dunamai, six processes) before it looks
+    # for migrations; most templates have none.
+    if not worker.template._raw_config.get("_migrations"):
+        return []
+    when = cast(Literal["before", "after"], stage)
+    return list(worker.template.migration_tasks(when, old_template))
 
 
 def _pep440_version(worker: Worker) -> str | None:
