@@ -126,7 +126,8 @@ def _two_versions() -> dict[str, dict[str, str | bytes | Link]]:
 @pytest.mark.parametrize(
     ("case", "ref"),
     [("remote", "v1"), ("local", None), ("local", "HEAD"), ("shallow", "v2"),
-     ("local", "no-such-tag"), ("bundle", "v1"), ("plain folder", "v1")],
+     ("local", "no-such-tag"), ("bundle", None), ("not a bundle", "v1"),
+     ("plain folder", "v1")],
 )  # fmt: skip
 def test_what_it_does_not_handle_is_left_to_copier(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, ref: str | None
@@ -137,6 +138,7 @@ def test_what_it_does_not_handle_is_left_to_copier(
         "local": str(template),
         "shallow": _shallow_clone(template, tmp_path / "shallow"),
         "bundle": _bundle(template, tmp_path / "template.bundle"),
+        "not a bundle": str(template / "README.md.jinja"),
         "plain folder": str(template / "unversioned"),
     }
     (template / "unversioned").mkdir()
@@ -148,10 +150,13 @@ def test_what_it_does_not_handle_is_left_to_copier(
     assert not any(p.name.startswith(CLONE_PREFIX) for p in scratch.iterdir())
 
 
+@pytest.mark.parametrize("kind", ["repository", "bundle"])
 def test_a_local_version_is_checked_out_and_describes_as_copier_records_it(
-    tmp_path: Path,
+    tmp_path: Path, kind: str
 ) -> None:
     template = build_template(tmp_path / "template", _two_versions())
+    if kind == "bundle":  # as dlscaffold's own template ships
+        template = Path(_bundle(template, tmp_path / "template.bundle"))
 
     checkout = local_checkout(str(template), "v1")
 

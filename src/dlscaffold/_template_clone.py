@@ -7,7 +7,8 @@ An update renders twice (the recorded version and the new one), so this was abou
 of its time. Here a local repository is cloned with `--shared` (the clone borrows the
 repository's objects instead of copying them: it lives a few seconds, inside a scratch
 folder) and the version checked out; `git submodule update` runs only where the version has
-a `.gitmodules`. The checkout is the same files copier's clone gives (tested in
+a `.gitmodules`. A git bundle (dlscaffold's own template ships as one) is cloned the same
+way, without `--shared`. The checkout is the same files copier's clone gives (tested in
 tests/test_template_clone.py).
 
 Anything else is left to copier: a remote template (copier keeps a cache of it), no version
@@ -54,9 +55,10 @@ def local_checkout(url: str, ref: str | None) -> Path | None:
     repo = _local_repository(url)
     if repo is None or ref is None or ref == "HEAD":
         return None
+    borrow = [] if repo.is_file() else ["--shared"]  # a bundle has no objects to borrow
     location = Path(tempfile.mkdtemp(prefix=CLONE_PREFIX))
     try:
-        git("clone", "--quiet", "--shared", "--no-checkout", "--", str(repo), str(location),
+        git("clone", "--quiet", *borrow, "--no-checkout", "--", str(repo), str(location),
             cwd=location)  # fmt: skip
         git("-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", ref, "--",
             cwd=location)  # fmt: skip
@@ -73,13 +75,24 @@ def local_checkout(url: str, ref: str | None) -> Path | None:
 
 
 def _local_repository(url: str) -> Path | None:
-    """Return the local, complete (not shallow) git repository at `url`, else None."""
+    """Return the local, complete (not shallow) git repository or bundle at `url`, else None."""
     if url.startswith("file://"):
         url = url.removeprefix("file://")
     elif is_remote(url):
         return None
     path = Path(url).expanduser()
+    if path.is_file():
+        return path if _is_bundle(path) else None
     git_dir = path / ".git" if (path / ".git").exists() else path
     if not (git_dir / "HEAD").is_file() or (git_dir / "shallow").exists():
         return None
     return path
+
+
+def _is_bundle(path: Path) -> bool:
+    """Tell whether `path` is a git bundle (its first line names the format)."""
+    try:
+        with path.open("rb") as file:
+            return file.readline() in (b"# v2 git bundle\n", b"# v3 git bundle\n")
+    except OSError:
+        return False
