@@ -10,6 +10,7 @@ SIGKILL lands inside the write phase, and compare files, modes, symlinks, git's 
 from __future__ import annotations
 
 import errno
+import json
 import os
 import random
 import re
@@ -216,6 +217,36 @@ def test_one_update_at_a_time_and_a_dead_owners_lock_is_taken_over(
     assert "Restored . to how it was before the update (v1)." in aborted.stderr
     assert state(project) == old
     assert not (project / ".git/dlscaffold-update.lock").exists()
+
+
+@pytest.mark.parametrize("flag", ["--continue", "--abort"])
+def test_abort_and_continue_report_as_json(project: Path, tmp_path: Path, flag: str) -> None:
+    old = state(project)
+    shutil.copytree(project, tmp_path / "uninterrupted", symlinks=True)
+    markers = update_project(tmp_path / "uninterrupted", defaults=True).leftover_markers
+    killed = spawn(project, "--defaults", tmpdir=tmp_path, delay=1.0)
+    assert wait_for(project / JOURNAL, killed), killed.communicate()
+    os.killpg(killed.pid, signal.SIGKILL)
+    killed.wait()
+
+    resumed = cli(project, flag, "--json", tmpdir=tmp_path)
+
+    envelope = json.loads(resumed.stdout)
+    finished = flag == "--continue"
+    assert resumed.returncode == envelope["exit_code"] == (5 if finished else 0), resumed.stderr
+    assert envelope["ok"] is not finished  # `ok` is `exit_code == 0`; 5: conflicts left
+    assert envelope["command"] == "update" and envelope["error"] is None
+    assert envelope["result"] == {
+        "project": str(project),
+        "action": flag.removeprefix("--"),
+        "old_version": "v1",
+        "new_version": "v2",
+        "finished": finished,
+        "leftover_markers": list(markers) if finished else [],
+    }
+    assert "src/main.py" in markers  # the user's edit conflicts
+    if not finished:
+        assert state(project) == old
 
 
 def test_stale_scratch_folders_are_removed_at_the_next_start(project: Path, tmp_path: Path) -> None:

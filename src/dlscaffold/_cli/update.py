@@ -66,7 +66,10 @@ def update(
         path = project_path(project, path)
     if abort or continue_:
         others = bool(vcs_ref or data or diff or patch)
-        _resume(path, abort=abort, continue_=continue_, others=others, answers_file=answers_file)
+        _resume(
+            path, abort=abort, continue_=continue_, others=others, answers_file=answers_file,
+            as_json=as_json,
+        )  # fmt: skip
     with error_boundary():
         result = update_project(
             path,
@@ -110,7 +113,9 @@ def _as_dict(result: UpdateResult, *, patch: bool, preview: bool) -> dict[str, o
     }
 
 
-def _resume(path: Path, *, abort: bool, continue_: bool, others: bool, answers_file: str) -> None:
+def _resume(
+    path: Path, *, abort: bool, continue_: bool, others: bool, answers_file: str, as_json: bool
+) -> None:
     """Run `--abort` or `--continue` and exit with the code the outcome calls for."""
     from dlscaffold._update.resume import abort_update, continue_update
 
@@ -126,17 +131,27 @@ def _resume(path: Path, *, abort: bool, continue_: bool, others: bool, answers_f
             done = abort_update(path, answers_file=answers_file)
         else:
             done = continue_update(path, answers_file=answers_file)
+    code = EXIT_UPDATED_WITH_CONFLICTS if done.finished and done.leftover_markers else EXIT_OK
     if not done.finished:
         _console.success(f"Restored {path} to how it was before the update ({done.old_version}).")
-        raise typer.Exit(EXIT_OK)
-    _console.success(f"Finished the update of {path} to template {done.new_version}.")
+    else:
+        _console.success(f"Finished the update of {path} to template {done.new_version}.")
     if done.leftover_markers:
         _console.warning(
             f"{len(done.leftover_markers)} file(s) hold conflict markers: "
             f"{', '.join(done.leftover_markers)}. Resolve them, then commit."
         )
-        raise typer.Exit(EXIT_UPDATED_WITH_CONFLICTS)
-    raise typer.Exit(EXIT_OK)
+    if as_json:
+        result = {
+            "project": str(done.project),
+            "action": "abort" if abort else "continue",
+            "old_version": done.old_version,
+            "new_version": done.new_version,
+            "finished": done.finished,
+            "leftover_markers": list(done.leftover_markers),
+        }
+        _output.emit(result, exit_code=code)
+    raise typer.Exit(code)
 
 
 def _report(result: UpdateResult, *, path: Path, patch: bool) -> None:
