@@ -93,6 +93,6 @@ def _is_bundle(path: Path) -> bool:
     """Tell whether `path` is a git bundle (its first line names the format)."""
     try:
         with path.open("rb") as file:
-            return file.readline() in (b"# v2 git bundle\n", b"# v3 git bundle\n")
+            return file.read(16) in (b"# v2 git bundle\n", b"# v3 git bundle\n")
     except OSError:
         return False
