@@ -38,7 +38,7 @@ def test_example_sweep_runs_two_trials_in_a_new_project(tmp_path: Path) -> None:
     )  # fmt: skip
     assert swept.returncode == 0, swept.stderr[-3000:]
 
-    (sweep_dir,) = (demo / "logs" / "sweeps").iterdir()
+    (sweep_dir,) = [p for p in (demo / "logs" / "sweeps").iterdir() if p.is_dir()]
     assert sweep_dir.name.endswith("_example")
     assert (sweep_dir / "study.db").is_file()
     with (sweep_dir / "trials.csv").open() as handle:

@@ -30,7 +30,7 @@ if sys.argv[:1] == ["-m"] or sys.argv[0].replace("\\", "/").rsplit("/", 1)[-1] i
 
 from dlscaffold._lazy import lazy_attributes  # noqa: E402
 
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 # Not `from typing import TYPE_CHECKING`: importing typing would be most of the start-up time
 # of `dlscaffold`, during which a Ctrl-C could not yet be handled (type checkers know the name).
 TYPE_CHECKING = False

@@ -21,7 +21,7 @@ EPILOGS: dict[str, str] = {
     ),
     "update": _examples(
         "dlscaffold update --diff --patch   # preview, write nothing",
-        "dlscaffold update -p ~/lab --vcs-ref v0.3.0",
+        "dlscaffold update -p ~/lab --vcs-ref v0.3.1",
     ),
     "check": "\b\nFinding groups (for --fail-on): "
     + ", ".join(GROUPS)

@@ -2,8 +2,8 @@
 
 Writes `metrics.json`, `confusion_matrix.png`, `mistakes.png`, `predictions.csv` and
 `report.md` into `logs/<run>/eval/<split>/`, and the same figures and numbers to the run's
-TensorBoard events. Works on any `Dataset` of (image tensor, class index); the class names come
-from the checkpoint.
+TensorBoard events (when its `logger:` has tensorboard). Works on any `Dataset` of (image
+tensor, class index); the class names come from the checkpoint.
 """
 
 import csv
@@ -50,7 +50,8 @@ def evaluate_run(
     """`evaluate`: the checkpoint on `split` of the data it was trained on (its stored config).
 
     Results go to `<logs_dir>/<run>/eval/<split>/` (the run named in the checkpoint, checked to
-    be a plain folder name) or to `output`; TensorBoard events to the run folder if it exists.
+    be a plain folder name) or to `output`; TensorBoard events to the run folder if it exists
+    and its config's `logger:` names tensorboard.
     """
     target = resolve_device(device)
     loaded = load_model(checkpoint, target)
@@ -70,11 +71,17 @@ def evaluate_run(
         dataset,
         split=split,
         out_dir=output or run_dir / "eval" / split,
-        events_dir=run_dir if run_dir.is_dir() else None,
+        events_dir=run_dir if run_dir.is_dir() and _logs_to_tensorboard(loaded.config) else None,
         device=target,
         batch_size=batch_size,
         num_workers=loaded.config.data.num_workers,
     )
+
+
+def _logs_to_tensorboard(cfg: DictConfig) -> bool:
+    """Whether the run's config writes TensorBoard events (checkpoints from before `logger:`
+    always did)."""
+    return "tensorboard" in cfg.get("logger", ["tensorboard"])
 
 
 def split_dataset(cfg: DictConfig, split: str) -> tuple[Dataset, list[str]]:
@@ -86,32 +93,6 @@ def split_dataset(cfg: DictConfig, split: str) -> tuple[Dataset, list[str]]:
         hint = "evaluate with --split val" if split == "test" else "check data.val_fraction"
         raise ProjectError(f"dataset {cfg.data.root} has no {split} split: {hint}")
     return dataset, list(classes)
-
-
-def evaluate_checkpoint(
-    checkpoint: Path,
-    dataset: Dataset,
-    *,
-    split: str,
-    out_dir: Path,
-    events_dir: Path | None,
-    device: torch.device | str = "cpu",
-    batch_size: int = 256,
-    max_batches: int = 0,
-    num_workers: int = 0,
-) -> EvaluationResult:
-    """Predict every sample of `dataset` with `checkpoint` and write the evaluation files."""
-    return evaluate_model(
-        load_model(checkpoint, device),
-        dataset,
-        split=split,
-        out_dir=out_dir,
-        events_dir=events_dir,
-        device=device,
-        batch_size=batch_size,
-        max_batches=max_batches,
-        num_workers=num_workers,
-    )
 
 
 def evaluate_model(

@@ -141,7 +141,28 @@ def open_sweep_dir(
     if trials is not None and spec.grid and trials > spec.grid_size:
         info(f"--trials {trials}: the grid has {spec.grid_size} points, running those")
         trials = spec.grid_size
-    found = resume or _unfinished_sweep(logs_dir / SWEEPS, spec.name, key, storage)
+    sweeps = logs_dir / SWEEPS
+    sweeps.mkdir(parents=True, exist_ok=True)
+    # Workers started together (a Slurm job array) must all find the folder the first makes.
+    with _lock(sweeps / ".open.lock"):
+        return _find_or_make_sweep_dir(
+            spec, source, sweeps, key=key, cli_overrides=cli_overrides, trials=trials,
+            storage=storage, resume=resume,
+        )  # fmt: skip
+
+
+def _find_or_make_sweep_dir(
+    spec: SweepSpec,
+    source: str,
+    sweeps: Path,
+    *,
+    key: str,
+    cli_overrides: Sequence[str],
+    trials: int | None,
+    storage: str | None,
+    resume: Path | None,
+) -> Path:
+    found = resume or _unfinished_sweep(sweeps, spec.name, key, storage)
     if found is not None:
         record = read_record(found)
         if trials is not None and trials != record["trials"]:
@@ -149,7 +170,7 @@ def open_sweep_dir(
             write_record(found, record)
         info(f"continuing sweep {found}")
         return found
-    sweep_dir = create_run_dir(logs_dir / SWEEPS, spec.name)
+    sweep_dir = create_run_dir(sweeps, spec.name)
     (sweep_dir / SWEEP_COPY).write_text(source, encoding="utf-8")
     record = {
         "name": spec.name,
@@ -315,7 +336,7 @@ def _take_trials(
 ) -> None:
     parent = os.getppid()
     while os.getppid() == parent:  # a worker whose command was killed stops taking trials
-        with _lock(sweep_dir):
+        with _lock(sweep_dir / ".workers.lock"):
             retry_dead_trials(optuna, study, spec)
             if count_trials(optuna, study.get_trials(deepcopy=False)) >= record["trials"]:
                 return
@@ -351,14 +372,15 @@ def _package() -> str:
 
 
 @contextlib.contextmanager
-def _lock(sweep_dir: Path) -> Iterator[None]:
-    """Local workers count and start trials one at a time (so the total is never exceeded)."""
+def _lock(path: Path) -> Iterator[None]:
+    """Hold the lock file `path` (workers count and start trials one at a time, so the total is
+    never exceeded; they open the sweep folder one at a time, so they share one)."""
     try:
         import fcntl
     except ImportError:  # Windows: no lock; at most one surplus trial per extra worker
         yield
         return
-    with (sweep_dir / ".workers.lock").open("a") as handle:
+    with path.open("a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
