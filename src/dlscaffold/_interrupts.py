@@ -20,6 +20,23 @@ from types import FrameType
 from dlscaffold.errors import Terminated
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_work = {"complete": False}
+
+
+def mark_work_complete(complete: bool = True) -> None:
+    """Say that the command's change is made: only its report and the exit are left.
+
+    From here on the entry point's handlers (`dlscaffold._cli.main`) ignore Ctrl-C and
+    SIGTERM: an interrupt now would print "nothing was left half-done" over a finished
+    project or update, when the process is about to exit anyway. Elsewhere (the Python API
+    in a program of its own) it changes nothing. `main` starts with `complete=False`.
+    """
+    _work["complete"] = complete
+
+
+def work_complete() -> bool:
+    """Tell whether `mark_work_complete` was called in this process."""
+    return _work["complete"]
 
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:

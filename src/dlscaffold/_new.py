@@ -32,7 +32,7 @@ from dlscaffold._fs import (
 from dlscaffold._generated.answers import ANSWERS_FILE
 from dlscaffold._generated.pristine import remember_render
 from dlscaffold._git import commit_all, init_repo, is_repo_root
-from dlscaffold._interrupts import interruptible, shielded
+from dlscaffold._interrupts import holding, interruptible, mark_work_complete, shielded
 from dlscaffold._outside_links import check_links
 from dlscaffold._templates import install_default_template, is_default_template
 from dlscaffold.errors import DestinationError, UntrustedTemplateError
@@ -116,9 +116,12 @@ def create_project(
         commit = commit_all(
             staging, message=_commit_message(src, answers.get("_commit") or version)
         )
-        with shielded():  # the point of no return: the project is complete
+        # The point of no return: the project is complete. An interrupt while it moves into
+        # place is dropped (it would only report a half-done change that is not).
+        with holding():
             drop_staging_marker(staging)
             _move_into_place(staging, dest_abspath)
+            mark_work_complete()
     except BaseException:
         with shielded():  # a second Ctrl-C must not cut the undo short
             for folder in made:

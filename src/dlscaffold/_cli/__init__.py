@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 
+from dlscaffold._interrupts import mark_work_complete, work_complete
 from dlscaffold.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 
 TYPE_CHECKING = False  # not typing's: see dlscaffold/__init__.py
@@ -22,6 +23,7 @@ __all__ = ["app", "main"]
 
 def main() -> None:
     """Run the CLI (the `dlscaffold` console script and `python -m dlscaffold`)."""
+    mark_work_complete(False)
     install_signal_handlers()
     try:
         from dlscaffold._cli._app import app_for
@@ -29,16 +31,28 @@ def main() -> None:
         app_for(sys.argv[1:])(prog_name="dlscaffold")
     except KeyboardInterrupt as interrupt:  # before the CLI could handle it: start-up
         _exit_interrupted(interrupt)
+    finally:
+        # The command has ended. Python's exit puts the default handlers back, and a SIGTERM
+        # would then end it with no word (and a handler of ours would raise in its clean-up).
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def install_signal_handlers() -> None:
-    """Turn SIGTERM into `Terminated`, which every Ctrl-C clean-up also undoes."""
+    """Turn SIGTERM into `Terminated`, which every Ctrl-C clean-up also undoes.
+
+    Both are ignored once the command's change is made (`_interrupts.mark_work_complete`).
+    """
     if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
-        signal.signal(signal.SIGTERM, _raise_terminated)
+        signal.signal(signal.SIGTERM, _interrupt_unless_done)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _interrupt_unless_done)
 
 
-def _raise_terminated(signum: int, frame: Any) -> NoReturn:
-    raise Terminated
+def _interrupt_unless_done(signum: int, frame: Any) -> None:
+    if work_complete():
+        return  # the change is made; only the report and the exit are left
+    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
 
 
 def _exit_interrupted(interrupt: BaseException) -> NoReturn:

@@ -19,6 +19,7 @@ from dlscaffold._cli._options import (
     complete_dataset,
     project_path,
 )
+from dlscaffold._interrupts import mark_work_complete
 
 if TYPE_CHECKING:  # only in helpers' annotations: the commands import their API lazily
     from dlscaffold._data.listing import DatasetInfo
@@ -57,6 +58,7 @@ def link(
             find_project(project_path(project, path)), name, source, protect=protect,
             record_hashes=record_hashes, progress=progress,
         )  # fmt: skip
+    mark_work_complete()
     size = f"{linked.manifest.files:,} files, {format_bytes(linked.manifest.bytes)}"
     _console.success(_console.escape(f"Linked {linked.link_relpath} -> {linked.target} ({size})."))
     if linked.protected:
@@ -145,6 +147,7 @@ def unlink(
 
     with error_boundary():
         result = unlink_dataset(find_project(project), name, unprotect=unprotect)
+    mark_work_complete()
     kept = f"; the source {result.source} is kept" if result.source else ""
     _console.success(_console.escape(f"Unlinked data/{result.name}{kept}."))
     if unprotect:

@@ -14,6 +14,7 @@ from dlscaffold._generated.answers import ANSWERS_FILE, RecordedAnswers, read_an
 from dlscaffold._generated.markers import files_with_markers
 from dlscaffold._generated.source import is_older, list_versions, resolve_source
 from dlscaffold._git import is_clean, is_repo_root
+from dlscaffold._interrupts import mark_work_complete
 from dlscaffold._outside_links import check_links
 from dlscaffold._project import project_root
 from dlscaffold._templates import is_default_template
@@ -109,10 +110,12 @@ def update_project(
     progress = _Progress(git_dir(project))
     with sigterm_as_interrupt(), update_lock(progress.gitdir):
         try:
-            return _update(
+            result = _update(
                 project, progress, vcs_ref=vcs_ref, data=data, defaults=defaults, trust=trust,
                 pretend=pretend, answers_file=answers_file, on_message=on_message,
             )  # fmt: skip
+            mark_work_complete()  # the CLI's handlers ignore interrupts while it reports
+            return result
         except KeyboardInterrupt as interrupt:
             raise UpdateInterruptedError(
                 progress.interrupted(), exit_code=exit_code_for(interrupt)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from dlscaffold._generated.answers import ANSWERS_FILE
 from dlscaffold._generated.markers import files_with_markers
+from dlscaffold._interrupts import mark_work_complete
 from dlscaffold._update.api import UpdateRefusedError, find_project
 from dlscaffold._update.apply import redo
 from dlscaffold._update.journal import (
@@ -45,6 +46,7 @@ def abort_update(path: str | Path = ".", *, answers_file: str = ANSWERS_FILE) ->
     with sigterm_as_interrupt(), update_lock(git_dir(project)):
         journal = _pending(project, "abort")
         undo(project, journal)  # holds off Ctrl-C and SIGTERM until done
+        mark_work_complete()
     return ResumeResult(project, journal.old_version, journal.new_version, finished=False)
 
 
@@ -65,6 +67,7 @@ def continue_update(path: str | Path = ".", *, answers_file: str = ANSWERS_FILE)
             index = str(git_dir(project) / "index")
             sync_paths(project, [*(step.path for step in journal.steps), index])
             finish(journal)
+            mark_work_complete()
         except KeyboardInterrupt as interrupt:
             raise UpdateInterruptedError(
                 f"Interrupted; the update to {journal.new_version} is still half-done: run "
