@@ -58,7 +58,6 @@ def link(
             find_project(project_path(project, path)), name, source, protect=protect,
             record_hashes=record_hashes, progress=progress,
         )  # fmt: skip
-    mark_work_complete()
     size = f"{linked.manifest.files:,} files, {format_bytes(linked.manifest.bytes)}"
     _console.success(_console.escape(f"Linked {linked.link_relpath} -> {linked.target} ({size})."))
     if linked.protected:

@@ -21,7 +21,13 @@ from dlscaffold._data.records import delete_records, save_records
 from dlscaffold._data.registry import REGISTRY_RELPATH, load_registry, now_iso, save_registry
 from dlscaffold._example_data import EXAMPLE_DATASETS_HOME, example_datasets_home
 from dlscaffold._git import stage
-from dlscaffold._interrupts import interruptible, shielded
+from dlscaffold._interrupts import (
+    holding,
+    interrupt_for,
+    interruptible,
+    mark_work_complete,
+    shielded,
+)
 from dlscaffold.errors import UserError
 
 
@@ -116,8 +122,9 @@ def link_dataset(
 
     with interruptible():
         _create(
-            project, link, target, source_abspath, protect=protect, save=save, register=register
-        )
+            project, link, target, source_abspath, protect=protect, save=save, register=register,
+            last_step=final_project is None,
+        )  # fmt: skip
     return LinkedDataset(
         name, Path(DATA_DIR) / name, target, source_abspath, manifest, protect, hashes is not None
     )
@@ -237,13 +244,17 @@ def _create(
     protect: bool,
     save: Callable[[], None],
     register: Callable[[], None],
+    last_step: bool,
 ) -> None:
     """Create the link, protect the source, save, then register; undo it all if a step fails.
 
     `register` (the registry entry, and staging it in git) comes last and runs with
     interrupts held back: a dataset is registered only together with its link, its records
     and the record of the modes protection changed. An interrupt (Ctrl-C, or SIGTERM, see
-    `interruptible`) before it leaves none of them; one during it waits until it is done.
+    `interruptible`) before it leaves none of them; one during it waits until it is done,
+    then stops the command, unless linking is its `last_step` (`data link`, not `new
+    --link`): the dataset is linked, and the interrupt is dropped (see
+    `_interrupts.mark_work_complete`).
     """
     data_dir = link.parent
     made_data_dir = not data_dir.exists()
@@ -256,9 +267,13 @@ def _create(
             set_read_only(source, changes=changes)
             save_mode_record(project, link.name, source, changes)
         save()
-        with shielded():
+        with holding() as held:
             register()
             registered = True
+            if last_step:
+                mark_work_complete()
+        if held and not last_step:
+            raise interrupt_for(held[0])
     except BaseException as error:
         if registered:
             raise  # an interrupt held back while registering: everything is in place
