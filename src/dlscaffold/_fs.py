@@ -9,7 +9,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from dlscaffold._interrupts import holding, interrupt_for
+from dlscaffold._interrupts import shielded
 
 # What makes a staging folder provably dlscaffold's own: this file, naming the process
 # that made it. It sits at the folder's top until `git init` and in its `.git` after, so
@@ -35,11 +35,9 @@ def make_staging_dir(parent: Path, *, prefix: str, made: list[Path]) -> Path:
     `tempfile.mkdtemp` makes folders private (0700); a project renamed from it into place
     must look like any other folder the user made.
     """
-    with holding() as held:
+    with shielded():
         path = Path(tempfile.mkdtemp(dir=parent, prefix=prefix))
         made.append(path)
-    if held:
-        raise interrupt_for(held[0])
     path.chmod(0o777 & ~umask())
     return path
 

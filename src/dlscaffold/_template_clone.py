@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from dlscaffold._generated.source import is_remote
+from dlscaffold._generated.source import is_bundle, is_remote
 from dlscaffold._git import git
 from dlscaffold.errors import GitError
 
@@ -82,17 +82,8 @@ def _local_repository(url: str) -> Path | None:
         return None
     path = Path(url).expanduser()
     if path.is_file():
-        return path if _is_bundle(path) else None
+        return path if is_bundle(path) else None
     git_dir = path / ".git" if (path / ".git").exists() else path
     if not (git_dir / "HEAD").is_file() or (git_dir / "shallow").exists():
         return None
     return path
-
-
-def _is_bundle(path: Path) -> bool:
-    """Tell whether `path` is a git bundle (its first line names the format)."""
-    try:
-        with path.open("rb") as file:
-            return file.read(16) in (b"# v2 git bundle\n", b"# v3 git bundle\n")
-    except OSError:
-        return False

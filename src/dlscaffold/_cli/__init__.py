@@ -11,7 +11,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from dlscaffold._interrupts import mark_work_complete, work_complete
+from dlscaffold._interrupts import interrupt_for, mark_work_complete, work_complete
 from dlscaffold.errors import EXIT_INTERRUPTED, EXIT_TERMINATED, Terminated
 
 TYPE_CHECKING = False  # not typing's: see dlscaffold/__init__.py
@@ -52,7 +52,7 @@ def install_signal_handlers() -> None:
 def _interrupt_unless_done(signum: int, frame: Any) -> None:
     if work_complete():
         return  # the change is made; only the report and the exit are left
-    raise Terminated if signum == signal.SIGTERM else KeyboardInterrupt
+    raise interrupt_for(signum)
 
 
 def _exit_interrupted(interrupt: BaseException) -> NoReturn:

@@ -146,7 +146,18 @@ def list_versions(src: str) -> list[str]:
 
 
 _BUNDLE_SIGNATURES = (b"# v2 git bundle\n", b"# v3 git bundle\n")
+# Read no more than a signature to tell, whatever the file (one line may be gigabytes).
+_SIGNATURE_BYTES = max(map(len, _BUNDLE_SIGNATURES))
 _BUNDLE_REF = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})? (\S+)$")
+
+
+def is_bundle(path: Path) -> bool:
+    """Tell whether the file `path` is a git bundle (its first line names the format)."""
+    try:
+        with path.open("rb") as file:
+            return file.readline(_SIGNATURE_BYTES) in _BUNDLE_SIGNATURES
+    except OSError:
+        return False
 
 
 def _bundle_tags(path: Path) -> set[str] | None:
@@ -158,7 +169,7 @@ def _bundle_tags(path: Path) -> set[str] | None:
     """
     try:
         with path.open("rb") as file:
-            if file.readline() not in _BUNDLE_SIGNATURES:
+            if file.readline(_SIGNATURE_BYTES) not in _BUNDLE_SIGNATURES:
                 return None
             tags: set[str] = set()
             for _ in range(100_000):
