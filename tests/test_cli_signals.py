@@ -44,13 +44,18 @@ PHASES = [
 ]
 
 
-def run_signalled(tmp_path: Path, module: str, sig: str, *args: str) -> subprocess.CompletedProcess:
-    script = tmp_path / "signal_at_import.py"
-    script.write_text(SIGNAL_AT_IMPORT.format(module=module, signal=sig, args=list(args)))
+def run_script(script: Path, text: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Write `text` to `script` and run it with ARGS in `cwd`."""
+    script.write_text(text)
     return subprocess.run(
-        [sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True,
+        [sys.executable, str(script), *args], cwd=cwd, capture_output=True, text=True,
         timeout=300, check=False,
     )  # fmt: skip
+
+
+def run_signalled(tmp_path: Path, module: str, sig: str, *args: str) -> subprocess.CompletedProcess:
+    text = SIGNAL_AT_IMPORT.format(module=module, signal=sig, args=list(args))
+    return run_script(tmp_path / "signal_at_import.py", text, cwd=tmp_path)
 
 
 @pytest.mark.parametrize(("sig", "code", "line"), [("SIGINT", 130, INTERRUPTED),
@@ -143,14 +148,10 @@ main()
     "script", [SIGNAL_AFTER_FORK, SIGNAL_AFTER_MKDTEMP], ids=["child-started", "folder-made"]
 )
 def test_a_signal_in_a_narrow_window_leaves_nothing_behind(tmp_path: Path, script: str) -> None:
-    (tmp_path / "send_signal.py").write_text(script)
     project_parent = tmp_path / "projects"
     project_parent.mkdir()
 
-    result = subprocess.run(
-        [sys.executable, str(tmp_path / "send_signal.py")], cwd=project_parent, capture_output=True,
-        text=True, timeout=300, check=False,
-    )  # fmt: skip
+    result = run_script(tmp_path / "send_signal.py", script, cwd=project_parent)
     time.sleep(1.0)  # an orphaned `git init` would have written its `.git` by now
 
     assert result.returncode == 143, result.stderr
@@ -196,13 +197,9 @@ def test_a_signal_after_the_update_is_written_keeps_its_outcome(
     tmp_path: Path, moment: str
 ) -> None:
     project = make_project(tmp_path, standard_template(tmp_path, upto=2))
-    script = tmp_path / "signal_after_update.py"
-    script.write_text(SIGNAL_AFTER_UPDATE)
 
-    result = subprocess.run(
-        [sys.executable, str(script), moment], cwd=project, capture_output=True, text=True,
-        timeout=300, check=False,
-    )  # fmt: skip
+    script = tmp_path / "signal_after_update.py"
+    result = run_script(script, SIGNAL_AFTER_UPDATE, moment, cwd=project)
 
     assert result.returncode == 0, result.stderr
     assert "Updated . from template v1 to v2." in result.stderr
